@@ -1,0 +1,85 @@
+#pragma once
+
+// Byte-level checks for the HTTP/1 parser that llhttp (built without LLHTTP_STRICT_MODE) leaves
+// to its user: field-name tokens, Host syntax, Content-Length lists, request-target forms, and a
+// line/chunk framing scanner that enforces CRLF, rejects obs-fold and control bytes, and checks
+// the CRLF after each chunk's data. Pure functions and a small value type; no allocation.
+
+#include <cstdint>
+#include <string_view>
+
+namespace gantry::http::detail {
+
+// True when `name` is a non-empty RFC 9110 token.
+bool is_valid_field_name(std::string_view name);
+
+// True when `authority` is host[:port]: reg-name, IPv4 or [IPv6], port 1-5 digits <= 65535.
+bool is_valid_authority(std::string_view authority);
+
+enum class ContentLengthResult : uint8_t { Ok, Invalid, Conflicting };
+
+// Parses a Content-Length value that may be a list of identical values ("5, 5").
+ContentLengthResult parse_content_length(std::string_view value, uint64_t& out);
+
+struct TargetParts {
+    std::string_view path;
+    std::string_view query;
+    std::string_view authority;   // absolute-form only
+    const char* error = nullptr;  // static reason when the target is rejected
+};
+
+// Splits a request-target into its parts, accepting origin-form, absolute-form (http/https)
+// and asterisk-form for OPTIONS. Authority-form (CONNECT) is rejected by the caller earlier.
+TargetParts parse_target(std::string_view method, std::string_view target);
+
+// Removes leading and trailing SP/HTAB.
+std::string_view trim_ows(std::string_view s);
+
+struct ScanError {
+    int status = 0;  // 0: no error; otherwise the request-side status (400 or 431)
+    const char* reason = "";
+};
+
+// Checks the bytes llhttp consumed, in order, across next() calls. The parser tells it where the
+// head ends and whether a chunked body follows; Content-Length and close-delimited bodies are not
+// scanned.
+class FramingScanner {
+public:
+    void reset(bool request, uint64_t max_trailer_bytes);
+    void start_chunked_body();
+    void stop();
+    ScanError scan(std::string_view bytes);
+
+private:
+    enum class Mode : uint8_t {
+        StartLine,
+        Headers,
+        ChunkSize,
+        ChunkExt,
+        ChunkSizeLf,
+        ChunkData,
+        ChunkDataCr,
+        ChunkDataLf,
+        Trailers,
+        Off,
+    };
+
+    ScanError line_byte(unsigned char c);
+    ScanError end_line();
+    ScanError start_line_byte(unsigned char c);
+    ScanError end_start_line();
+    ScanError chunk_byte(unsigned char c);
+
+    bool request_ = true;
+    Mode mode_ = Mode::StartLine;
+    bool cr_ = false;
+    uint32_t line_len_ = 0;
+    uint32_t spaces_ = 0;
+    char status_line_[13] = {};
+    uint64_t chunk_size_ = 0;
+    uint32_t chunk_digits_ = 0;
+    uint64_t trailer_bytes_ = 0;
+    uint64_t max_trailer_bytes_ = 0;
+};
+
+}  // namespace gantry::http::detail
