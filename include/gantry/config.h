@@ -1,0 +1,217 @@
+#pragma once
+
+// ConfigSnapshot: the whole configuration of one generation as plain immutable structs.
+// Built once by load_config() on the main thread, then shared read-only with every worker as a
+// shared_ptr<const ConfigSnapshot>. Nothing in here changes after loading; runtime state (pools,
+// LB cursors, health) lives elsewhere. Every default below is documented in docs/config.md.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace gantry::config {
+
+using Duration = std::chrono::milliseconds;
+
+// A host and port as written in the file ("10.0.0.1:8080", "[::1]:80", "localhost:8080").
+struct HostPort {
+    std::string host;  // without brackets for IPv6
+    uint16_t port = 0;
+    std::string text;  // as written
+};
+
+struct NodeConfig {
+    std::string name;
+    std::string zone;
+};
+
+struct AdminConfig {
+    std::optional<HostPort> listen;  // issue "operations" serves it; parsed and validated now
+};
+
+struct AccessLogConfig {
+    std::string path = "stdout";      // file path, "stdout" or "off"
+    std::string format = "combined";  // "combined" | "json" | a string with $variables
+
+    bool is_off() const { return path == "off"; }
+};
+
+enum class LogLevel { Error, Warn, Info, Debug };
+
+struct LogConfig {
+    LogLevel level = LogLevel::Info;
+    AccessLogConfig access;
+};
+
+struct Limits {
+    uint64_t max_request_headers = 60 * 1024;  // whole header block, bytes; over it: 431
+    uint32_t max_headers = 100;                // count; over it: 431
+    uint64_t max_request_body = 1024 * 1024;   // 0 = unlimited; over it: 413
+    Duration header_timeout = std::chrono::seconds(10);
+    Duration idle_timeout = std::chrono::seconds(60);
+    Duration drain_timeout = std::chrono::seconds(30);
+};
+
+enum class Protocol { Http1, Http2 };
+
+struct ListenerConfig {
+    std::string name;
+    std::vector<HostPort> listen;
+    std::vector<Protocol> protocols{Protocol::Http1};
+    std::vector<std::string> virtual_hosts;  // names, in order; resolved and checked at load
+    Limits limits;                           // top-level limits with this listener's overrides
+};
+
+struct HeaderMutation {
+    std::vector<std::pair<std::string, std::string>> set;  // replace (or add when absent)
+    std::vector<std::pair<std::string, std::string>> add;  // append another value
+    std::vector<std::string> remove;                       // names, lower-case
+
+    bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+};
+
+// A header or query matcher: exact value, or an RE2 full match when written as "~regex".
+struct ValueMatcher {
+    std::string name;                       // header names lower-case; query names as written
+    std::string exact;                      // used when regex is null
+    std::shared_ptr<const re2::RE2> regex;  // compiled at load
+};
+
+enum class PathMatchKind { Prefix, Exact, Regex };
+
+struct RouteMatch {
+    PathMatchKind kind = PathMatchKind::Prefix;
+    std::string path;                       // the prefix, the exact path, or the regex text
+    std::shared_ptr<const re2::RE2> regex;  // for PathMatchKind::Regex (full match on the path)
+    std::vector<std::string> methods;       // empty = any; upper-case
+    std::vector<ValueMatcher> headers;
+    std::vector<ValueMatcher> query;
+};
+
+enum class HostRewriteKind { Keep, Upstream, Literal };
+
+struct ForwardAction {
+    std::string cluster;
+    std::string rewrite_prefix;  // empty = no rewrite
+    bool has_rewrite_prefix = false;
+    HostRewriteKind host_rewrite = HostRewriteKind::Keep;
+    std::string host_literal;                     // for HostRewriteKind::Literal
+    Duration timeout = std::chrono::seconds(15);  // whole request; 0 = none
+    Duration per_try_timeout{0};                  // 0 = none
+    Duration idle_timeout{0};                     // 0 = none
+    std::vector<std::string> upgrades;            // protocols allowed to tunnel, lower-case
+};
+
+struct RespondAction {
+    int status = 200;
+    std::string body;
+    std::string content_type = "text/plain";
+};
+
+struct RedirectAction {
+    std::string scheme;  // empty = keep
+    std::string host;    // empty = keep
+    uint16_t port = 0;   // 0 = keep
+    std::string path;    // empty = keep
+    bool strip_query = false;
+    int status = 301;
+};
+
+using RouteAction = std::variant<ForwardAction, RespondAction, RedirectAction>;
+
+struct Route {
+    RouteMatch match;
+    RouteAction action;
+    HeaderMutation request_headers;
+    HeaderMutation response_headers;
+};
+
+struct VirtualHostConfig {
+    std::string name;
+    std::vector<std::string> domains;  // exact, "*.suffix", "prefix.*", "*"; lower-case
+    bool is_default = false;
+    std::vector<Route> routes;
+};
+
+enum class LbPolicy { RoundRobin, LeastRequest, Random, RingHash, Maglev };
+
+struct EndpointConfig {
+    HostPort address;
+    uint32_t weight = 1;
+    std::string zone;
+};
+
+struct PoolConfig {
+    uint32_t max_idle_per_endpoint = 64;
+    Duration idle_timeout = std::chrono::seconds(60);
+};
+
+struct ClusterConfig {
+    std::string name;
+    std::vector<EndpointConfig> endpoints;
+    LbPolicy lb = LbPolicy::RoundRobin;
+    uint32_t least_request_choices = 2;
+    Protocol protocol = Protocol::Http1;
+    Duration connect_timeout = std::chrono::seconds(1);
+    PoolConfig pool;
+};
+
+// Where a config key came from, for messages and for `check`.
+struct Diagnostic {
+    std::string file;
+    int line = 0;    // 1-based; 0 when unknown
+    int column = 0;  // 1-based; 0 when unknown
+    std::string message;
+    std::string to_string() const;  // "FILE:LINE:COL: message"
+};
+
+struct ConfigSnapshot {
+    std::string source_path;
+    NodeConfig node;
+    uint32_t workers = 0;  // 0 = auto (one per CPU core)
+    AdminConfig admin;
+    LogConfig log;
+    Limits limits;
+    std::vector<ListenerConfig> listeners;
+    std::vector<VirtualHostConfig> virtual_hosts;
+    std::vector<ClusterConfig> clusters;
+
+    const ClusterConfig* find_cluster(const std::string& name) const;
+    const VirtualHostConfig* find_virtual_host(const std::string& name) const;
+};
+
+struct LoadResult {
+    std::shared_ptr<const ConfigSnapshot> config;  // null when diagnostics hold an error
+    std::vector<Diagnostic> diagnostics;
+
+    bool ok() const { return config != nullptr; }
+};
+
+// Reads and validates a config file (and its includes). Never throws: every problem becomes a
+// Diagnostic with file, line and column.
+LoadResult load_config(const std::string& path);
+
+// Same, from text in memory; `name` stands in for the file name in diagnostics.
+LoadResult load_config_from_string(const std::string& text, const std::string& name);
+
+// Parses "250ms", "10s", "5m", "1h" (and "0"). Returns nullopt when malformed or negative.
+std::optional<Duration> parse_duration(const std::string& text);
+
+// Parses "512", "8KiB", "1MiB", "1GiB" (plain bytes or binary units). Returns nullopt when
+// malformed or when it overflows.
+std::optional<uint64_t> parse_size(const std::string& text);
+
+// Parses "host:port", "[v6]:port". Returns nullopt when malformed or the port is out of range.
+std::optional<HostPort> parse_host_port(const std::string& text);
+
+}  // namespace gantry::config
