@@ -172,7 +172,7 @@ struct Diagnostic {
     int line = 0;    // 1-based; 0 when unknown
     int column = 0;  // 1-based; 0 when unknown
     std::string message;
-    std::string to_string() const;  // "FILE:LINE:COL: message"
+    std::string to_string() const;  // "FILE:LINE:COL: message"; "FILE: message" when line is 0
 };
 
 struct ConfigSnapshot {

@@ -1,0 +1,160 @@
+#include <catch2/catch.hpp>
+
+#include "unit/config/config_test_helpers.h"
+
+using namespace gantry::config;
+using namespace gantry::config::testing;
+using namespace std::chrono_literals;
+using Errors = std::vector<std::string>;
+
+namespace {
+
+// A virtual host every listener below can name; it sits after the listeners, so the listener
+// sections keep their line numbers.
+const std::string kSite = R"(virtual_hosts:
+  - name: site
+    domains: ["*"]
+)";
+
+}  // namespace
+
+TEST_CASE("a listener is read with its addresses, protocols and virtual hosts", "[config]") {
+    auto config = load_valid(R"(listeners:
+  - name: public
+    listen: ["0.0.0.0:8080", "[::]:8080"]
+    protocols: [http1]
+    virtual_hosts: [site, other]
+virtual_hosts:
+  - name: site
+    domains: ["a.example"]
+  - name: other
+    domains: ["b.example"]
+)");
+    REQUIRE(config->listeners.size() == 1);
+    const ListenerConfig& listener = config->listeners[0];
+    CHECK(listener.name == "public");
+    REQUIRE(listener.listen.size() == 2);
+    CHECK(listener.listen[0].host == "0.0.0.0");
+    CHECK(listener.listen[0].port == 8080);
+    CHECK(listener.listen[1].host == "::");
+    CHECK(listener.listen[1].text == "[::]:8080");
+    CHECK(listener.protocols == std::vector<Protocol>{Protocol::Http1});
+    CHECK(listener.virtual_hosts == std::vector<std::string>{"site", "other"});
+}
+
+TEST_CASE("a listener's limits start from the top-level limits and apply its overrides",
+          "[config]") {
+    auto config = load_valid(R"(listeners:
+  - name: strict
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+    limits: { max_headers: 20, header_timeout: 2s }
+  - name: plain
+    listen: ["127.0.0.1:8081"]
+    virtual_hosts: [site]
+limits:
+  max_headers: 50
+  max_request_body: 4MiB
+)" + kSite);
+    const Limits& strict = config->listeners[0].limits;
+    CHECK(strict.max_headers == 20);
+    CHECK(strict.header_timeout == 2s);
+    CHECK(strict.max_request_body == 4 * 1024 * 1024);  // from the top level, written later
+    CHECK(strict.idle_timeout == 60s);                  // the default
+    const Limits& plain = config->listeners[1].limits;
+    CHECK(plain.max_headers == 50);
+    CHECK(plain.header_timeout == 10s);
+}
+
+TEST_CASE("protocols default to http1 and http2 is refused for now", "[config]") {
+    auto config = load_valid(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+)" + kSite);
+    CHECK(config->listeners[0].protocols == std::vector<Protocol>{Protocol::Http1});
+
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    protocols: [http1, http2, h3, http1]
+    virtual_hosts: [site]
+)" + kSite) == Errors{"4:24: protocols: http2 is not supported yet",
+                      "4:31: protocols: unknown value `h3`: expected http1",
+                      "4:35: protocols: `http1` is listed twice"});
+}
+
+TEST_CASE("listen addresses must be host:port with a port in range", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:0", "127.0.0.1:65536", "8080", "[::1]", 8080]
+    virtual_hosts: [site]
+)" + kSite) ==
+          Errors{
+              "3:14: listen: invalid address `127.0.0.1:0`: expected HOST:PORT with an IP address "
+              "or a name and a port 1-65535 (e.g. 10.0.0.1:8080, [::1]:8080, api.internal:8080)",
+              "3:29: listen: invalid address `127.0.0.1:65536`: expected HOST:PORT with an IP "
+              "address or a name and a port 1-65535 (e.g. 10.0.0.1:8080, [::1]:8080, "
+              "api.internal:8080)",
+              "3:48: listen: invalid address `8080`: expected HOST:PORT with an IP address or a "
+              "name and a port 1-65535 (e.g. 10.0.0.1:8080, [::1]:8080, api.internal:8080)",
+              "3:56: listen: invalid address `[::1]`: expected HOST:PORT with an IP address or a "
+              "name and a port 1-65535 (e.g. 10.0.0.1:8080, [::1]:8080, api.internal:8080)",
+              "3:65: listen: invalid address `8080`: expected HOST:PORT with an IP address or a "
+              "name and a port 1-65535 (e.g. 10.0.0.1:8080, [::1]:8080, api.internal:8080)",
+          });
+}
+
+TEST_CASE("a listener needs a name, a listen address and a virtual host", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - protocols: [http1]
+)") == Errors{"2:5: missing `name` in listener", "2:5: missing `listen` in listener",
+              "2:5: listener has no virtual hosts: name at least one in `virtual_hosts`"});
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: []
+    virtual_hosts: []
+)") == Errors{"3:13: listen: listener needs at least one listen address",
+              "4:20: virtual_hosts: listener has no virtual hosts: name at least one in "
+              "`virtual_hosts`"});
+}
+
+TEST_CASE("a listen address written as a string instead of a list is a type error", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: 127.0.0.1:8080
+    virtual_hosts: [site]
+)" + kSite) == Errors{"3:13: listen: expected a list, got a string"});
+}
+
+TEST_CASE("listener names are identifiers", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - name: "my listener"
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+)" + kSite) == Errors{"2:11: name: invalid name `my listener`: use letters, digits, `_`, `-` "
+                      "and `.` only"});
+}
+
+TEST_CASE("a virtual host listed twice on one listener is an error", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site, site]
+)" + kSite) == Errors{"4:27: virtual_hosts: virtual host `site` is listed twice"});
+}
+
+TEST_CASE("keys of later listener features are refused where they are written", "[config]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+    tls: { certificates: [] }
+    http_filters: []
+    mode: tls_passthrough
+    sni_routes: []
+    lisen: x
+)" + kSite) == Errors{"5:5: `tls` is not supported yet", "6:5: `http_filters` is not supported yet",
+                      "7:5: `mode` is not supported yet", "8:5: `sni_routes` is not supported yet",
+                      "9:5: unknown key `lisen` in listener (did you mean `listen`?)"});
+}
