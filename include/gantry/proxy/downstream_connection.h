@@ -1,0 +1,136 @@
+#pragma once
+
+// DownstreamConnection: one client socket speaking HTTP/1.1. It owns the socket, the read
+// buffer, the request parser, the output buffers and the current Stream; it reads requests one
+// at a time (pipelined ones wait in the read buffer and are answered in order), frames responses
+// and handles keep-alive, timeouts and drain. Created by a Listener, owned by shared_ptrs held by
+// its own coroutines (and an in-flight upstream request); touched only by its worker's thread.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <gantry/http/http1_parser.h>
+#include <gantry/http/http1_serializer.h>
+#include <gantry/runtime/async_event.h>
+#include <gantry/runtime/byte_buffer.h>
+
+namespace gantry::runtime {
+class Worker;
+struct ListenerRuntime;
+}  // namespace gantry::runtime
+
+namespace gantry::proxy {
+
+class Stream;
+
+class DownstreamConnection : public std::enable_shared_from_this<DownstreamConnection> {
+public:
+    DownstreamConnection(runtime::Worker& worker, std::string listener_name,
+                         boost::asio::ip::tcp::socket socket);
+    ~DownstreamConnection();
+
+    void start();
+
+    // Worker thread: close when idle; the in-flight response (if any) ends the connection.
+    void begin_drain();
+    // Worker thread: close now (drain timeout); an in-flight stream is aborted.
+    void abort();
+
+    runtime::Worker& worker() { return worker_; }
+
+    boost::asio::ip::tcp::socket& socket() { return socket_; }
+
+    const std::string& remote_ip() const { return remote_ip_; }
+
+    uint16_t remote_port() const { return remote_port_; }
+
+    const std::string& listener_name() const { return listener_name_; }
+
+    // --- Response path, used by the current Stream ---------------------------------------
+
+    // Writes a response head framed for this client; returns the framing chosen for the body.
+    // `request_method` decides HEAD semantics. Adds the Connection header keep-alive needs.
+    http::BodyFraming write_response_head(http::ResponseHead& head, std::string_view request_method,
+                                          bool end_stream);
+    void write_response_body(std::string_view data, bool end_stream);
+    void write_response_trailers(const http::HeaderMap& trailers);
+    // Writes raw bytes (interim 100 Continue, tunnelled bytes).
+    void write_raw(std::string_view bytes);
+
+    bool is_output_congested() const;
+    // Waits until every queued byte has reached the socket (or the connection broke).
+    boost::asio::awaitable<void> wait_output_drained();
+
+    bool is_broken() const { return is_broken_; }
+
+    bool is_draining() const { return is_draining_; }
+
+    // Request-body flow control and stream progress, signalled by the Stream.
+    void notify_stream();
+
+    // Tunnel support: bytes the client sent after the upgrade request.
+    runtime::ByteBuffer& input() { return input_; }
+
+    // Whether the client connection stays open after the current response.
+    bool will_keep_alive() const { return keep_alive_; }
+
+    void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive && !is_draining_; }
+
+private:
+    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<bool> serve_one_request();
+    boost::asio::awaitable<bool> read_request_body(Stream& stream);
+    boost::asio::awaitable<boost::system::error_code> read_more();
+    boost::asio::awaitable<bool> wait_for_request_bytes(bool is_first);
+    boost::asio::awaitable<void> write_loop();
+    boost::asio::awaitable<void> lingering_close();
+    void reply_and_close(int status, const char* reason);
+    void flush();
+    void on_write_error();
+    void arm_deadline(std::chrono::milliseconds timeout);
+    void disarm_deadline();
+    void on_deadline(boost::system::error_code ec);
+    void close_socket();
+    void release_idle_buffers();
+    const runtime::ListenerRuntime* listener();
+
+    runtime::Worker& worker_;
+    std::string listener_name_;
+    uint64_t listener_generation_ = 0;
+    const runtime::ListenerRuntime* listener_ = nullptr;
+    boost::asio::ip::tcp::socket socket_;
+    std::string remote_ip_;
+    uint16_t remote_port_ = 0;
+    runtime::ByteBuffer input_;
+    // The stream (and its arena) outlives the parser, whose heads live in that arena.
+    std::unique_ptr<Stream> stream_;
+    std::unique_ptr<http::Http1Parser> parser_;
+    runtime::AsyncEvent stream_event_;
+
+    std::string pending_output_;  // appended by the response path
+    std::string writing_output_;  // owned by write_loop while a write is in flight
+    bool is_writing_ = false;
+    runtime::AsyncEvent drained_event_;
+
+    boost::asio::steady_timer deadline_timer_;
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+    bool is_deadline_armed_ = false;
+    bool is_timed_out_ = false;
+
+    http::BodyFraming response_framing_ = http::BodyFraming::None;
+    bool keep_alive_ = true;
+    bool is_broken_ = false;
+    bool is_draining_ = false;
+    bool is_idle_ = false;
+    bool is_readable_hint_ = false;
+    bool is_closed_ = false;
+    uint64_t requests_served_ = 0;
+};
+
+}  // namespace gantry::proxy

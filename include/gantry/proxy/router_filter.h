@@ -1,0 +1,52 @@
+#pragma once
+
+// RouterFilter: the terminal filter of every chain. It carries out the matched route's action:
+// `respond` and `redirect` answer locally; `forward` picks an endpoint of the cluster and runs an
+// UpstreamRequest, whose response it feeds back into the response path. Made per stream in the
+// stream's arena; runs on the stream's worker thread.
+
+#include <string_view>
+
+#include <gantry/filter/filter.h>
+
+namespace gantry::config {
+struct ForwardAction;
+struct RedirectAction;
+struct RespondAction;
+}  // namespace gantry::config
+
+namespace gantry::proxy {
+
+class Stream;
+class UpstreamRequest;
+
+class RouterFilter final : public filter::Filter {
+public:
+    explicit RouterFilter(Stream& stream) : stream_(stream) {}
+
+    ~RouterFilter() override;
+
+    filter::FilterStatus on_request_head(http::RequestHead& head,
+                                         bool end_stream) noexcept override;
+    filter::FilterStatus on_request_body(std::string_view data, bool end_stream) noexcept override;
+    filter::FilterStatus on_request_trailers(http::HeaderMap& trailers) noexcept override;
+    void on_stream_end() noexcept override;
+
+    // Stops the upstream request (client went away, drain timeout).
+    void abort() noexcept;
+
+private:
+    void respond(const config::RespondAction& action);
+    void redirect(const config::RedirectAction& action, const http::RequestHead& head);
+    void forward(const config::ForwardAction& action, http::RequestHead& head);
+
+    Stream& stream_;
+    UpstreamRequest* upstream_ = nullptr;
+};
+
+// Builds the Location of a redirect (exposed for unit tests).
+std::string build_redirect_location(const config::RedirectAction& action,
+                                    std::string_view request_scheme, std::string_view authority,
+                                    std::string_view path, std::string_view query);
+
+}  // namespace gantry::proxy

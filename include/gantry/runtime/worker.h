@@ -1,0 +1,129 @@
+#pragma once
+
+// Worker: one thread running one io_context, and everything a request touches: its listeners'
+// acceptors, its client connections, its clusters (LB state and pools), its buffer pool and its
+// access-log buffer. Only this worker's thread touches them; the main thread talks to a worker
+// only by posting a value (a new Generation, a drain order) to its executor.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
+#include <gantry/observability/access_log.h>
+#include <gantry/runtime/byte_buffer.h>
+#include <gantry/runtime/deadline_queue.h>
+#include <gantry/runtime/generation.h>
+#include <gantry/upstream/cluster.h>
+#include <gantry/upstream/load_balancer.h>
+
+namespace gantry::proxy {
+class DownstreamConnection;
+}
+
+namespace gantry::runtime {
+
+class Listener;
+class Worker;
+
+// A generation as one worker sees it: the shared Generation plus this worker's clusters for it.
+// Streams pin it with a plain (non-atomic) reference count, so pinning costs no shared atomic;
+// the last stream of an old generation frees it on this worker's thread.
+class WorkerGeneration
+    : public boost::intrusive_ref_counter<WorkerGeneration, boost::thread_unsafe_counter> {
+public:
+    std::shared_ptr<const Generation> generation;
+    std::unordered_map<std::string_view, std::shared_ptr<upstream::Cluster>> clusters;
+
+    upstream::Cluster* find_cluster(std::string_view name) const {
+        auto it = clusters.find(name);
+        return it == clusters.end() ? nullptr : it->second.get();
+    }
+};
+
+using WorkerGenerationRef = boost::intrusive_ptr<WorkerGeneration>;
+
+class Worker {
+public:
+    Worker(size_t index, std::shared_ptr<observability::AccessLogSink> access_log);
+    ~Worker();
+
+    size_t index() const { return index_; }
+
+    boost::asio::io_context& io_context() { return io_context_; }
+
+    boost::asio::any_io_executor executor() { return io_context_.get_executor(); }
+
+    // Main thread, before start(): opens this worker's SO_REUSEPORT acceptors for every listener.
+    // Returns false and fills `error` when a socket cannot be bound.
+    bool open_listeners(const Generation& generation, std::string* error);
+
+    // Main thread: starts the thread with its first generation.
+    void start(std::shared_ptr<const Generation> generation);
+
+    // Main thread: hands over a newer generation (posted; applied on the worker thread).
+    void post_generation(std::shared_ptr<const Generation> generation);
+
+    // Main thread: stop accepting, finish in-flight requests within `drain_timeout`, then close
+    // everything and end the thread. `on_done` runs on the worker thread when it is empty.
+    void post_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
+
+    void join();
+
+    // Worker thread API.
+    const WorkerGenerationRef& current() const { return current_; }
+
+    BufferPool& buffers() { return buffers_; }
+    BufferPool& arena_blocks() { return arena_blocks_; }
+
+    StringPool& strings() { return strings_; }
+
+    DeadlineQueue& deadlines() { return deadlines_; }
+
+    observability::AccessLogBuffer* access_log() { return access_log_buffer_.get(); }
+
+    upstream::Random& random() { return random_; }
+
+    bool is_draining() const { return draining_; }
+
+    void add_connection(proxy::DownstreamConnection* connection);
+    void remove_connection(proxy::DownstreamConnection* connection);
+
+private:
+    void apply_generation(std::shared_ptr<const Generation> generation);
+    void start_housekeeping();
+    void begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
+    void check_drained();
+
+    size_t index_;
+    boost::asio::io_context io_context_;
+    std::thread thread_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    WorkerGenerationRef current_;
+    BufferPool buffers_;
+    BufferPool arena_blocks_;
+    StringPool strings_;
+    DeadlineQueue deadlines_;
+    std::shared_ptr<observability::AccessLogSink> access_log_sink_;
+    std::unique_ptr<observability::AccessLogBuffer> access_log_buffer_;
+    upstream::Random random_;
+    boost::asio::steady_timer housekeeping_timer_;
+    boost::asio::steady_timer drain_timer_;
+    std::vector<proxy::DownstreamConnection*> connections_;
+    bool draining_ = false;
+    std::function<void()> on_drained_;
+};
+
+}  // namespace gantry::runtime

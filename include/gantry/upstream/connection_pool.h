@@ -1,0 +1,56 @@
+#pragma once
+
+// ConnectionPool: idle keep-alive connections to one endpoint, owned by one worker's Cluster and
+// touched only by that worker's thread. Connections are reused last-in first-out (the warmest
+// socket first); a liveness peek drops ones the peer closed while idle, and a periodic sweep
+// closes those idle longer than the pool's idle_timeout.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <gantry/http/http1_parser.h>
+
+namespace gantry::upstream {
+
+struct UpstreamConnection {
+    explicit UpstreamConnection(const boost::asio::any_io_executor& executor) : socket(executor) {}
+
+    boost::asio::ip::tcp::socket socket;
+    std::chrono::steady_clock::time_point idle_since;
+    uint32_t requests = 0;  // requests this connection has carried
+    // Made on first use and kept with the connection, so a reused connection parses its next
+    // response without allocating.
+    std::unique_ptr<http::Http1Parser> parser;
+};
+
+class ConnectionPool {
+public:
+    ConnectionPool(uint32_t max_idle, std::chrono::milliseconds idle_timeout)
+        : max_idle_(max_idle)
+        , idle_timeout_(idle_timeout) {}
+
+    // A live idle connection, or null when none is left.
+    std::unique_ptr<UpstreamConnection> lease();
+
+    // Keeps `connection` for reuse, or closes it when the pool is full.
+    void release(std::unique_ptr<UpstreamConnection> connection);
+
+    // Closes connections idle since before `now - idle_timeout`.
+    void sweep(std::chrono::steady_clock::time_point now);
+
+    // Closes every idle connection (drain, cluster removed).
+    void clear();
+
+    size_t idle_count() const { return idle_.size(); }
+
+private:
+    uint32_t max_idle_;
+    std::chrono::milliseconds idle_timeout_;
+    std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+};
+
+}  // namespace gantry::upstream

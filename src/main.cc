@@ -1,0 +1,94 @@
+// gantry's command line: run, check, --version, --help.
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gantry/runtime/server.h>
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/gantry/gantry.yaml";
+
+constexpr const char* kUsage =
+    "usage: gantry [run] [-c FILE]       run the proxy in the foreground\n"
+    "       gantry check [-c FILE]       validate FILE and exit (0 valid, 1 invalid)\n"
+    "       gantry --version             print the version\n"
+    "       gantry --help                print this help\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration file (default /etc/gantry/gantry.yaml)\n"
+    "  -t, --test          same as `check`\n"
+    "\n"
+    "signals:\n"
+    "  SIGHUP           reload the configuration; a bad file keeps the running one\n"
+    "  SIGTERM, SIGINT  stop accepting, finish in-flight requests (limits.drain_timeout), exit\n"
+    "  SIGUSR1          reopen the access log (logrotate)\n";
+
+struct Options {
+    enum class Command { Run, Check, Version, Help } command = Command::Run;
+    std::string config_path = kDefaultConfig;
+};
+
+bool parse_options(int argc, char** argv, Options& options) {
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "run" && i == 1) {
+            options.command = Options::Command::Run;
+        } else if (arg == "check" && i == 1) {
+            options.command = Options::Command::Check;
+        } else if (arg == "-t" || arg == "--test") {
+            options.command = Options::Command::Check;
+        } else if (arg == "--version" || arg == "-v" || arg == "version") {
+            options.command = Options::Command::Version;
+        } else if (arg == "--help" || arg == "-h" || arg == "help") {
+            options.command = Options::Command::Help;
+        } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+            options.config_path = argv[++i];
+        } else if (arg.rfind("--config=", 0) == 0) {
+            options.config_path = arg.substr(std::strlen("--config="));
+        } else {
+            std::fprintf(stderr, "gantry: unknown argument `%s`\n\n%s", arg.c_str(), kUsage);
+            return false;
+        }
+    }
+    return true;
+}
+
+int check(const std::string& path) {
+    std::vector<std::string> errors;
+    auto generation = gantry::runtime::load_generation(path, 1, errors);
+    for (const auto& error : errors) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+    }
+    if (!generation) {
+        std::fprintf(stderr, "gantry: configuration file %s test failed\n", path.c_str());
+        return 1;
+    }
+    std::printf("gantry: configuration file %s is valid\n", path.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    if (!parse_options(argc, argv, options)) {
+        return 2;
+    }
+    switch (options.command) {
+        case Options::Command::Version:
+            std::printf("gantry %s\n", GANTRY_VERSION);
+            return 0;
+        case Options::Command::Help:
+            std::fputs(kUsage, stdout);
+            return 0;
+        case Options::Command::Check:
+            return check(options.config_path);
+        case Options::Command::Run:
+            break;
+    }
+    gantry::runtime::Server server(options.config_path);
+    return server.run();
+}

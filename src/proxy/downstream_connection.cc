@@ -1,0 +1,379 @@
+#include <sys/uio.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/stream.h>
+#include <gantry/proxy/upstream_request.h>
+#include <gantry/runtime/log.h>
+#include <gantry/runtime/worker.h>
+
+namespace gantry::proxy {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kLingerTimeout = std::chrono::seconds(1);
+constexpr size_t kLingerMaxBytes = 256 * 1024;
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string listener_name,
+                                           tcp::socket socket)
+    : worker_(worker)
+    , listener_name_(std::move(listener_name))
+    , socket_(std::move(socket))
+    , stream_event_(socket_.get_executor())
+    , drained_event_(socket_.get_executor())
+    , deadline_timer_(socket_.get_executor()) {
+    boost::system::error_code ec;
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    if (!ec) {
+        remote_ip_ = peer.address().to_string();
+        remote_port_ = peer.port();
+    }
+    socket_.non_blocking(true, ec);
+    worker_.add_connection(this);
+}
+
+DownstreamConnection::~DownstreamConnection() {
+    input_.consume(input_.size());
+    worker_.buffers().release(input_);
+    worker_.strings().release(pending_output_);
+    worker_.strings().release(writing_output_);
+    worker_.remove_connection(this);
+}
+
+void DownstreamConnection::start() {
+    asio::co_spawn(
+        socket_.get_executor(),
+        [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
+        asio::detached);
+}
+
+const runtime::ListenerRuntime* DownstreamConnection::listener() {
+    // Looked up again only when the worker moved to a newer generation.
+    // (By number, not address: a freed generation's address can be reused.)
+    const runtime::Generation& current = *worker_.current()->generation;
+    if (current.number() != listener_generation_) {
+        listener_generation_ = current.number();
+        listener_ = current.find_listener(listener_name_);
+    }
+    return listener_;
+}
+
+asio::awaitable<void> DownstreamConnection::run() {
+    const runtime::ListenerRuntime* first_listener = listener();
+    if (first_listener == nullptr) {
+        close_socket();
+        co_return;
+    }
+    // The parser's limits come from the listener as it was when the connection opened.
+    parser_ = std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Request,
+                                                  first_listener->limits);
+    stream_ = std::make_unique<Stream>(*this);
+    bool is_first = true;
+    while (!is_closed_) {
+        if (!co_await wait_for_request_bytes(is_first)) {
+            break;
+        }
+        is_first = false;
+        if (!co_await serve_one_request()) {
+            break;
+        }
+    }
+    co_await wait_output_drained();
+    co_await lingering_close();
+    close_socket();
+}
+
+asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first) {
+    if (!input_.empty()) {
+        co_return !is_draining_;
+    }
+    if (is_draining_ || is_closed_) {
+        co_return false;
+    }
+    // Idle: give the read buffer and output strings back so an idle connection holds none.
+    release_idle_buffers();
+    const auto& limits = listener() ? listener()->config->limits : config::Limits{};
+    arm_deadline(is_first ? limits.header_timeout : limits.idle_timeout);
+    is_idle_ = true;
+    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+    is_idle_ = false;
+    is_readable_hint_ = !ec;
+    co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+}
+
+void DownstreamConnection::release_idle_buffers() {
+    worker_.buffers().release(input_);
+    if (!is_writing_ && pending_output_.empty()) {
+        worker_.strings().release(pending_output_);
+        worker_.strings().release(writing_output_);
+    }
+}
+
+asio::awaitable<bool> DownstreamConnection::serve_one_request() {
+    const runtime::ListenerRuntime* current = listener();
+    if (current == nullptr) {
+        co_return false;  // the listener was removed by a reload: this connection ends
+    }
+    stream_->begin(current);
+    parser_->reset(stream_->arena());
+    keep_alive_ = !is_draining_;
+    arm_deadline(current->config->limits.header_timeout);
+    for (;;) {
+        std::string_view view = input_.readable();
+        http::Http1Event event = parser_->next(view);
+        stream_->add_request_bytes(input_.size() - view.size());
+        input_.consume_to(view);
+        if (event.kind == http::Http1EventKind::HeadComplete) {
+            break;
+        }
+        if (event.kind == http::Http1EventKind::Error) {
+            reply_and_close(event.status, event.reason);
+            co_return false;
+        }
+        boost::system::error_code ec = co_await read_more();
+        if (ec) {
+            if (is_timed_out_ && parser_->is_message_started()) {
+                reply_and_close(408, "header-timeout");
+            } else if (parser_->is_message_started()) {
+                stream_->on_downstream_error(ProxyError::downstream(
+                    ProxyError::Phase::RequestHead, ProxyError::Kind::DownstreamReset));
+                stream_->finish();
+            } else {
+                stream_->abandon();  // a keep-alive connection closed between requests
+            }
+            co_return false;
+        }
+    }
+    http::RequestHead& head = parser_->request();
+    keep_alive_ = keep_alive_ && head.keep_alive;
+    stream_->on_request_head(head);
+    co_await read_request_body(*stream_);
+    if (UpstreamRequest* upstream = stream_->take_deferred_upstream()) {
+        co_await upstream->run_inline();
+    }
+    while (!stream_->is_done()) {
+        stream_event_.reset();
+        co_await stream_event_.wait();
+    }
+    bool keep = keep_alive_ && stream_->is_request_complete() && !stream_->is_aborted() &&
+                !is_broken_ && !is_draining_ && !is_closed_;
+    stream_->finish();
+    ++requests_served_;
+    co_return keep;
+}
+
+asio::awaitable<bool> DownstreamConnection::read_request_body(Stream& stream) {
+    const auto idle_timeout =
+        listener() ? listener()->config->limits.idle_timeout : config::Limits{}.idle_timeout;
+    for (;;) {
+        if (stream.is_request_complete()) {
+            co_return true;
+        }
+        if (stream.is_request_body_paused() && !stream.is_done() && !is_closed_) {
+            stream_event_.reset();
+            co_await stream_event_.wait();
+            continue;
+        }
+        std::string_view view = input_.readable();
+        http::Http1Event event = parser_->next(view);
+        stream.add_request_bytes(input_.size() - view.size());
+        input_.consume_to(view);  // a Body event's bytes stay in place until the next read
+        switch (event.kind) {
+            case http::Http1EventKind::Body:
+                stream.on_request_body(event.data, false);
+                break;
+            case http::Http1EventKind::TrailersComplete:
+                stream.on_request_trailers(parser_->trailers());
+                break;
+            case http::Http1EventKind::MessageComplete:
+                stream.on_request_body({}, true);
+                break;
+            case http::Http1EventKind::Error:
+                keep_alive_ = false;
+                stream.on_downstream_error(ProxyError::downstream(ProxyError::Phase::RequestBody,
+                                                                  kind_for_status(event.status)));
+                co_return false;
+            case http::Http1EventKind::HeadComplete:
+            case http::Http1EventKind::NeedMore: {
+                if (stream.is_done() || is_closed_) {
+                    co_return false;  // answered before the body ended: the connection closes
+                }
+                arm_deadline(idle_timeout);
+                boost::system::error_code ec = co_await read_more();
+                if (ec) {
+                    keep_alive_ = false;
+                    auto kind = is_timed_out_ ? ProxyError::Kind::DownstreamTimeout
+                                              : ProxyError::Kind::DownstreamReset;
+                    stream.on_downstream_error(
+                        ProxyError::downstream(ProxyError::Phase::RequestBody, kind));
+                    co_return false;
+                }
+                break;
+            }
+        }
+    }
+}
+
+asio::awaitable<boost::system::error_code> DownstreamConnection::read_more() {
+    worker_.buffers().acquire(input_);
+    char* destination = input_.write_pointer();
+    size_t space = input_.writable_size();
+    if (space == 0) {
+        co_return asio::error::no_buffer_space;
+    }
+    if (is_readable_hint_) {
+        // The socket just reported readable (or filled the buffer last time): read now rather
+        // than through another trip around the event loop.
+        is_readable_hint_ = false;
+        boost::system::error_code ec;
+        size_t n = socket_.read_some(asio::buffer(destination, space), ec);
+        if (!ec) {
+            input_.commit(n);
+            is_readable_hint_ = n == space;
+            co_return ec;
+        }
+        if (ec != asio::error::would_block && ec != asio::error::try_again) {
+            co_return ec;
+        }
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(destination, space), kAwait);
+    if (is_timed_out_) {
+        co_return asio::error::timed_out;
+    }
+    if (!ec) {
+        input_.commit(n);
+        is_readable_hint_ = n == space;
+    }
+    co_return ec;
+}
+
+void DownstreamConnection::reply_and_close(int status, const char* reason) {
+    keep_alive_ = false;
+    ProxyError error =
+        ProxyError::downstream(ProxyError::Phase::RequestHead, kind_for_status(status));
+    if (status == 408) {
+        error.kind = ProxyError::Kind::HeaderTimeout;
+    }
+    std::string_view body = reason;
+    stream_->send_local_reply(status, error, body, "text/plain");
+    stream_->finish();
+}
+
+asio::awaitable<void> DownstreamConnection::lingering_close() {
+    // Reading what the client still sends after our final response keeps the kernel from
+    // answering it with a reset that could destroy the response in flight (nginx's
+    // lingering_close). Bounded in time and bytes.
+    if (is_closed_ || is_broken_) {
+        co_return;
+    }
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+        co_return;
+    }
+    worker_.buffers().acquire(input_);
+    input_.consume(input_.size());
+    arm_deadline(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
+    size_t drained = 0;
+    while (drained < kLingerMaxBytes) {
+        char* destination = input_.write_pointer();
+        size_t space = input_.writable_size();
+        auto [read_ec, n] =
+            co_await socket_.async_read_some(asio::buffer(destination, space), kAwait);
+        if (read_ec || is_timed_out_) {
+            break;
+        }
+        drained += n;
+    }
+    input_.consume(input_.size());
+}
+
+void DownstreamConnection::begin_drain() {
+    is_draining_ = true;
+    keep_alive_ = false;
+    if (is_idle_) {
+        close_socket();
+    }
+}
+
+void DownstreamConnection::abort() {
+    if (stream_ && !stream_->is_done()) {
+        stream_->on_downstream_error(ProxyError{ProxyError::Side::Internal, ProxyError::Phase::None,
+                                                ProxyError::Kind::Draining});
+    }
+    close_socket();
+}
+
+void DownstreamConnection::close_socket() {
+    if (is_closed_) {
+        return;
+    }
+    is_closed_ = true;
+    keep_alive_ = false;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    deadline_timer_.cancel();
+    stream_event_.set();
+    drained_event_.set();
+}
+
+void DownstreamConnection::notify_stream() {
+    stream_event_.set();
+}
+
+// --- Deadlines: one lazily re-armed timer per connection -----------------------------------
+
+void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
+    is_timed_out_ = false;
+    deadline_ = Clock::now() + timeout;
+    if (is_deadline_armed_ && deadline_timer_.expiry() <= deadline_) {
+        return;  // the running timer fires first and re-arms itself for deadline_
+    }
+    is_deadline_armed_ = true;
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.async_wait(
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_deadline(ec); });
+}
+
+void DownstreamConnection::disarm_deadline() {
+    deadline_ = Clock::time_point::max();
+}
+
+void DownstreamConnection::on_deadline(boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted) {
+        // Re-armed earlier (expires_at cancels the previous wait) or closed.
+        if (is_closed_) {
+            is_deadline_armed_ = false;
+        }
+        return;
+    }
+    is_deadline_armed_ = false;
+    if (is_closed_ || deadline_ == Clock::time_point::max()) {
+        return;
+    }
+    if (Clock::now() >= deadline_) {
+        is_timed_out_ = true;
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+        return;
+    }
+    is_deadline_armed_ = true;
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.async_wait(
+        [self = shared_from_this()](boost::system::error_code e) { self->on_deadline(e); });
+}
+
+}  // namespace gantry::proxy

@@ -1,0 +1,150 @@
+#include <new>
+#include <string>
+
+#include <gantry/config.h>
+#include <gantry/http/headers.h>
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/forwarding_headers.h>
+#include <gantry/proxy/router_filter.h>
+#include <gantry/proxy/stream.h>
+#include <gantry/proxy/upstream_request.h>
+
+namespace gantry::proxy {
+
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool upgrade_allowed(const config::ForwardAction& action, const http::RequestHead& head) {
+    if (!head.wants_upgrade) {
+        return false;
+    }
+    for (const auto& protocol : action.upgrades) {
+        if (http::iequals(protocol, head.upgrade)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+RouterFilter::~RouterFilter() {
+    if (upstream_ != nullptr) {
+        upstream_->~UpstreamRequest();  // its memory belongs to the stream's arena
+    }
+}
+
+filter::FilterStatus RouterFilter::on_request_head(http::RequestHead& head, bool) noexcept {
+    const config::Route* route = callbacks().route();
+    if (route == nullptr) {
+        callbacks().send_local_reply(
+            404, ProxyError::downstream(ProxyError::Phase::RequestHead, ProxyError::Kind::NoRoute),
+            "no route\n", "text/plain");
+        return filter::FilterStatus::StopIteration;
+    }
+    if (const auto* forward_action = std::get_if<config::ForwardAction>(&route->action)) {
+        forward(*forward_action, head);
+    } else if (const auto* respond_action = std::get_if<config::RespondAction>(&route->action)) {
+        respond(*respond_action);
+    } else {
+        redirect(std::get<config::RedirectAction>(route->action), head);
+    }
+    return filter::FilterStatus::StopIteration;
+}
+
+filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
+                                                   bool end_stream) noexcept {
+    if (upstream_ != nullptr) {
+        upstream_->push_body(data, end_stream);
+    }
+    return filter::FilterStatus::Continue;
+}
+
+filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers) noexcept {
+    if (upstream_ != nullptr) {
+        upstream_->push_trailers(trailers);
+    }
+    return filter::FilterStatus::Continue;
+}
+
+void RouterFilter::on_stream_end() noexcept {}
+
+void RouterFilter::abort() noexcept {
+    if (upstream_ != nullptr) {
+        upstream_->abort();
+    }
+}
+
+void RouterFilter::respond(const config::RespondAction& action) {
+    callbacks().send_local_reply(action.status, ProxyError{}, action.body, action.content_type);
+}
+
+void RouterFilter::redirect(const config::RedirectAction& action, const http::RequestHead& head) {
+    std::string location =
+        build_redirect_location(action, "http", head.authority, head.path, head.query);
+    std::pmr::memory_resource* arena = callbacks().arena();
+    void* memory = arena->allocate(sizeof(http::ResponseHead), alignof(http::ResponseHead));
+    auto* response = new (memory) http::ResponseHead(arena);
+    response->status = action.status;
+    response->content_length = 0;
+    response->headers.add("Location", location);
+    callbacks().encode_response_head(*response, true);
+}
+
+void RouterFilter::forward(const config::ForwardAction& action, http::RequestHead& head) {
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(action.cluster);
+    if (cluster == nullptr) {
+        callbacks().send_local_reply(
+            503,
+            ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::NoHealthyEndpoint),
+            "no healthy endpoint\n", "text/plain");
+        return;
+    }
+    bool is_upgrade = upgrade_allowed(action, head);
+    std::string_view target = head.target;
+    const config::Route* route = callbacks().route();
+    if (action.has_rewrite_prefix && route->match.kind == config::PathMatchKind::Prefix) {
+        target = rewrite_path_prefix(head.headers, head.path, head.query, route->match.path,
+                                     action.rewrite_prefix);
+    }
+    prepare_forwarded_request(head, stream_.connection().remote_ip(), "http", is_upgrade);
+    if (head.expects_continue && head.has_body()) {
+        stream_.connection().write_raw(kContinue);
+    }
+    void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
+    upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);
+    upstream_->start();
+}
+
+std::string build_redirect_location(const config::RedirectAction& action,
+                                    std::string_view request_scheme, std::string_view authority,
+                                    std::string_view path, std::string_view query) {
+    std::string_view scheme = action.scheme.empty() ? request_scheme : action.scheme;
+    std::string_view host = authority;
+    std::string_view port;
+    // Split an explicit port off the authority ("[v6]:80" or "name:80").
+    size_t colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (!action.host.empty()) {
+        host = action.host;
+        port = {};
+    }
+    std::string location;
+    location.append(scheme).append("://").append(host);
+    if (action.port != 0) {
+        location.append(":").append(std::to_string(action.port));
+    } else if (!port.empty() && action.scheme.empty()) {
+        location.append(":").append(port);
+    }
+    location.append(action.path.empty() ? path : std::string_view(action.path));
+    if (!action.strip_query && !query.empty()) {
+        location.append("?").append(query);
+    }
+    return location;
+}
+
+}  // namespace gantry::proxy

@@ -1,0 +1,59 @@
+// UpstreamRequest's timeouts: connect, whole request, per try and idle. The nearest one is
+// scheduled on the worker's DeadlineQueue, which costs no timer system call per request.
+
+#include <algorithm>
+
+#include <gantry/config.h>
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/stream.h>
+#include <gantry/proxy/upstream_request.h>
+#include <gantry/runtime/worker.h>
+
+namespace gantry::proxy {
+
+using Clock = std::chrono::steady_clock;
+
+void UpstreamRequest::arm_idle() {
+    if (action_.idle_timeout.count() > 0) {
+        idle_deadline_ = Clock::now() + action_.idle_timeout;
+    }
+    arm_timer();
+}
+
+void UpstreamRequest::arm_timer() {
+    Clock::time_point next =
+        std::min({overall_deadline_, try_deadline_, idle_deadline_, connect_deadline_});
+    runtime::DeadlineQueue& queue = stream_.connection().worker().deadlines();
+    if (next == Clock::time_point::max()) {
+        queue.cancel(*this);
+        return;
+    }
+    if (!is_scheduled() || next != scheduled_deadline_) {
+        scheduled_deadline_ = next;
+        queue.schedule(*this, next);
+    }
+}
+
+void UpstreamRequest::on_deadline() noexcept {
+    Clock::time_point now = Clock::now();
+    TimeoutKind kind = TimeoutKind::None;
+    if (now >= connect_deadline_) {
+        kind = TimeoutKind::Connect;
+    } else if (now >= overall_deadline_ || now >= try_deadline_) {
+        kind = TimeoutKind::Request;
+    } else if (now >= idle_deadline_) {
+        kind = TimeoutKind::Idle;
+    }
+    if (kind == TimeoutKind::None) {
+        arm_timer();
+        return;
+    }
+    timeout_kind_ = kind;
+    if (connection_) {
+        boost::system::error_code ignored;
+        connection_->socket.close(ignored);  // every pending upstream operation ends now
+    }
+    body_event_.set();
+}
+
+}  // namespace gantry::proxy

@@ -1,0 +1,341 @@
+#include <array>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <gantry/config.h>
+#include <gantry/http/hop_by_hop.h>
+#include <gantry/http/http1_parser.h>
+#include <gantry/http/http1_serializer.h>
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/stream.h>
+#include <gantry/proxy/upstream_request.h>
+#include <gantry/upstream/cluster.h>
+
+namespace gantry::proxy {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// The client is paused while this much request body waits for the upstream.
+constexpr size_t kBodyHighWatermark = 64 * 1024;
+constexpr size_t kBodyLowWatermark = 16 * 1024;
+constexpr Clock::time_point kNever = Clock::time_point::max();
+
+Clock::time_point deadline_after(Clock::time_point from, std::chrono::milliseconds timeout) {
+    return timeout.count() > 0 ? from + timeout : kNever;
+}
+
+http::Http1Limits response_limits() {
+    http::Http1Limits limits;
+    limits.max_header_bytes = 64 * 1024;
+    limits.max_headers = 200;
+    limits.max_body = 0;
+    return limits;
+}
+
+}  // namespace
+
+UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
+                                 const config::ForwardAction& action, std::string_view target,
+                                 bool is_upgrade)
+    : stream_(stream)
+    , cluster_(cluster)
+    , action_(action)
+    , target_(target)
+    , is_upgrade_(is_upgrade)
+    , body_queue_(stream.arena())
+    , body_sending_(stream.arena())
+    , body_event_(stream.connection().socket().get_executor())
+    , pump_done_event_(stream.connection().socket().get_executor())
+    , executor_(stream.connection().socket().get_executor()) {}
+
+UpstreamRequest::~UpstreamRequest() {
+    runtime::Worker& worker = stream_.connection().worker();
+    read_buffer_.consume(read_buffer_.size());
+    worker.buffers().release(read_buffer_);
+    worker.strings().release(head_bytes_);
+}
+
+void UpstreamRequest::start() {
+    is_running_ = true;
+    stream_.set_upstream_active(true);
+    start_ = Clock::now();
+    overall_deadline_ = deadline_after(start_, action_.timeout);
+    try_deadline_ = deadline_after(start_, action_.per_try_timeout);
+    if (!stream_.request().has_body()) {
+        // Nothing to stream from the client while the upstream works: the client connection's
+        // own coroutine runs this request (run_inline), which saves a spawn and a wake-up.
+        stream_.defer_upstream(this);
+        return;
+    }
+    asio::co_spawn(
+        executor_,
+        [this, keep = stream_.connection().shared_from_this()]() -> asio::awaitable<void> {
+            co_await run(keep);
+        },
+        asio::detached);
+}
+
+asio::awaitable<void> UpstreamRequest::run_inline() {
+    co_await run(nullptr);
+}
+
+asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<DownstreamConnection> keep) {
+    (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
+    endpoint_ = cluster_.pick();
+    if (endpoint_ < 0) {
+        fail({ProxyError::Side::Upstream, ProxyError::Phase::Connect,
+              ProxyError::Kind::NoHealthyEndpoint});
+    } else {
+        cluster_.on_request_start(static_cast<size_t>(endpoint_));
+        bool failed_before_response = false;
+        bool is_done = co_await try_once(true, &failed_before_response);
+        // A pooled connection the upstream closed just as we reused it: one more try on a fresh
+        // connection is safe when no body went out and nothing came back.
+        if (!is_done && failed_before_response && is_reused_connection_ &&
+            !stream_.request().has_body() && !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
+            failed_before_response = false;
+            is_done = co_await try_once(false, &failed_before_response);
+        }
+        if (!is_done && failed_before_response) {
+            fail(upstream_failure(ProxyError::Phase::ResponseHead));
+        }
+        cluster_.on_request_end(static_cast<size_t>(endpoint_));
+        stream_.record_upstream(cluster_.endpoint(static_cast<size_t>(endpoint_)).text,
+                                response_status_, Clock::now() - start_);
+    }
+    stream_.connection().worker().deadlines().cancel(*this);
+    is_running_ = false;
+    stream_.set_upstream_active(false);  // the stream may finish (and free this) from now on
+}
+
+ProxyError UpstreamRequest::upstream_failure(ProxyError::Phase phase) const {
+    if (timeout_kind_ == TimeoutKind::Connect) {
+        return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::ConnectFailure);
+    }
+    if (timeout_kind_ != TimeoutKind::None) {
+        return ProxyError::upstream(phase, ProxyError::Kind::UpstreamTimeout);
+    }
+    return ProxyError::upstream(phase, ProxyError::Kind::UpstreamReset);
+}
+
+asio::awaitable<bool> UpstreamRequest::try_once(bool allow_reused, bool* failed_before_response) {
+    if (!co_await acquire_connection(allow_reused)) {
+        if (!is_aborted_) {
+            fail(timeout_kind_ == TimeoutKind::Request
+                     ? ProxyError::upstream(ProxyError::Phase::Connect,
+                                            ProxyError::Kind::UpstreamTimeout)
+                     : ProxyError::upstream(ProxyError::Phase::Connect,
+                                            ProxyError::Kind::ConnectFailure));
+        }
+        co_return true;
+    }
+    serialize_head();
+    boost::system::error_code ec = co_await send(head_bytes_);
+    if (ec) {
+        release_connection(false);
+        *failed_before_response = !is_aborted_;
+        co_return false;
+    }
+    if (stream_.request().has_body()) {
+        is_body_pump_running_ = true;
+        pump_done_event_.reset();
+        asio::co_spawn(
+            executor_, [this]() -> asio::awaitable<void> { co_await pump_body(); }, asio::detached);
+    }
+    bool is_complete = co_await read_response(failed_before_response);
+    bool reusable = is_complete && !is_tunnel_ && !is_aborted_ && is_response_keep_alive_ &&
+                    (!stream_.request().has_body() || is_body_sent_);
+    if (!reusable && connection_) {
+        boost::system::error_code ignored;
+        connection_->socket.close(ignored);  // also stops a body pump still writing
+    }
+    if (is_body_pump_running_) {
+        body_event_.set();
+        co_await pump_done_event_.wait();
+    }
+    release_connection(reusable);
+    co_return is_complete || !*failed_before_response;
+}
+
+asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
+    auto index = static_cast<size_t>(endpoint_);
+    if (allow_reused) {
+        connection_ = cluster_.pool(index).lease();
+        if (connection_) {
+            is_reused_connection_ = true;
+            co_return true;
+        }
+    }
+    is_reused_connection_ = false;
+    connection_ = std::make_unique<upstream::UpstreamConnection>(executor_);
+    connect_deadline_ = deadline_after(Clock::now(), cluster_.config().connect_timeout);
+    arm_timer();
+    auto [ec] =
+        co_await connection_->socket.async_connect(cluster_.endpoint(index).endpoint, kAwait);
+    connect_deadline_ = kNever;
+    if (ec || is_aborted_ || timeout_kind_ != TimeoutKind::None) {
+        connection_.reset();
+        co_return false;
+    }
+    boost::system::error_code ignored;
+    connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    co_return true;
+}
+
+void UpstreamRequest::serialize_head() {
+    http::RequestHead& head = stream_.request();
+    switch (action_.host_rewrite) {
+        case config::HostRewriteKind::Keep:
+            if (head.headers.get(http::HeaderId::Host) == nullptr) {
+                // HTTP/1.0 clients may omit Host; an HTTP/1.1 upstream requires one.
+                head.headers.add("Host", cluster_.endpoint(static_cast<size_t>(endpoint_)).text);
+            }
+            break;
+        case config::HostRewriteKind::Upstream:
+            head.headers.set("Host", cluster_.endpoint(static_cast<size_t>(endpoint_)).text);
+            break;
+        case config::HostRewriteKind::Literal:
+            head.headers.set("Host", action_.host_literal);
+            break;
+    }
+    http::BodyFraming framing = http::BodyFraming::None;
+    if (head.is_chunked) {
+        framing = http::BodyFraming::Chunked;
+    } else if (head.content_length) {
+        framing = http::BodyFraming::ContentLength;
+    }
+    if (head_bytes_.capacity() == 0) {
+        head_bytes_ = stream_.connection().worker().strings().acquire();
+    }
+    head_bytes_.clear();
+    http::serialize_request_head(head, target_, framing, head.content_length.value_or(0),
+                                 head_bytes_);
+}
+
+asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_view bytes) {
+    arm_idle();
+    auto [ec, n] = co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
+    co_return ec;
+}
+
+void UpstreamRequest::push_body(std::string_view data, bool end_stream) {
+    if (is_aborted_ || !is_running_) {
+        return;
+    }
+    body_queue_.append(data);
+    is_body_end_ = is_body_end_ || end_stream;
+    body_event_.set();
+    if (body_queue_.size() > kBodyHighWatermark && !is_client_paused_) {
+        is_client_paused_ = true;
+        stream_.pause_request_body();
+    }
+}
+
+void UpstreamRequest::push_trailers(const http::HeaderMap& trailers) {
+    trailers_ = &trailers;
+    is_body_end_ = true;
+    body_event_.set();
+}
+
+asio::awaitable<void> UpstreamRequest::pump_body() {
+    bool is_chunked = stream_.request().is_chunked;
+    while (!is_aborted_ && connection_ && connection_->socket.is_open()) {
+        if (!body_queue_.empty()) {
+            std::swap(body_queue_, body_sending_);
+            body_queue_.clear();
+            if (is_client_paused_) {
+                is_client_paused_ = false;
+                stream_.resume_request_body();  // the queue is empty again
+            }
+            std::array<char, 24> chunk_header{};
+            size_t header_size = 0;
+            if (is_chunked) {
+                header_size = static_cast<size_t>(std::snprintf(
+                    chunk_header.data(), chunk_header.size(), "%zx\r\n", body_sending_.size()));
+            }
+            std::array<asio::const_buffer, 3> buffers{
+                asio::buffer(chunk_header.data(), header_size), asio::buffer(body_sending_),
+                asio::buffer("\r\n", is_chunked ? 2 : 0)};
+            arm_idle();
+            auto [ec, n] = co_await asio::async_write(connection_->socket, buffers, kAwait);
+            body_sending_.clear();
+            if (ec) {
+                break;
+            }
+            continue;
+        }
+        if (is_body_end_) {
+            if (is_chunked) {
+                std::string last;
+                http::append_last_chunk(trailers_ ? *trailers_ : http::HeaderMap(), last);
+                auto [ec, n] =
+                    co_await asio::async_write(connection_->socket, asio::buffer(last), kAwait);
+                if (ec) {
+                    break;
+                }
+            }
+            is_body_sent_ = true;
+            break;
+        }
+        body_event_.reset();
+        co_await body_event_.wait();
+    }
+    is_body_pump_running_ = false;
+    pump_done_event_.set();
+}
+
+void UpstreamRequest::fail(ProxyError error) {
+    if (!stream_.error().is_error()) {
+        stream_.set_error(error);
+    }
+    if (is_aborted_) {
+        return;  // the client is gone; nobody to answer
+    }
+    // Before any response byte the client gets an answer; after, the connection is cut so a
+    // truncated body is never presented as complete.
+    stream_.send_local_reply(error.to_status(), error, error.name(), "text/plain");
+}
+
+void UpstreamRequest::abort() {
+    if (is_aborted_) {
+        return;
+    }
+    is_aborted_ = true;
+    if (connection_) {
+        boost::system::error_code ignored;
+        connection_->socket.close(ignored);
+    }
+    body_event_.set();
+}
+
+void UpstreamRequest::release_connection(bool reusable) {
+    if (!connection_) {
+        return;
+    }
+    if (reusable) {
+        ++connection_->requests;
+        cluster_.pool(static_cast<size_t>(endpoint_)).release(std::move(connection_));
+    } else {
+        boost::system::error_code ignored;
+        connection_->socket.close(ignored);
+        connection_.reset();
+    }
+}
+
+http::Http1Parser& UpstreamRequest::response_parser() {
+    if (!connection_->parser) {
+        connection_->parser = std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Response,
+                                                                  response_limits());
+    }
+    return *connection_->parser;
+}
+
+}  // namespace gantry::proxy

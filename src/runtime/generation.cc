@@ -1,0 +1,133 @@
+#include <cstring>
+#include <netdb.h>
+#include <sstream>
+
+#include <gantry/runtime/generation.h>
+
+namespace gantry::runtime {
+
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
+    std::ostringstream out;
+    if (endpoint.address().is_v6()) {
+        out << '[' << endpoint.address().to_string() << "]:" << endpoint.port();
+    } else {
+        out << endpoint.address().to_string() << ':' << endpoint.port();
+    }
+    return out.str();
+}
+
+// Everything about a cluster that its per-worker state depends on.
+std::string cluster_fingerprint(const config::ClusterConfig& cluster,
+                                const std::vector<ResolvedEndpoint>& endpoints) {
+    std::ostringstream out;
+    out << cluster.name << '|' << static_cast<int>(cluster.lb) << '|'
+        << cluster.least_request_choices << '|' << static_cast<int>(cluster.protocol) << '|'
+        << cluster.connect_timeout.count() << '|' << cluster.pool.max_idle_per_endpoint << '|'
+        << cluster.pool.idle_timeout.count();
+    for (const auto& endpoint : endpoints) {
+        out << '|' << endpoint.text << '*' << endpoint.weight;
+    }
+    return out.str();
+}
+
+http::Http1Limits parser_limits(const config::Limits& limits) {
+    http::Http1Limits out;
+    out.max_header_bytes = limits.max_request_headers;
+    out.max_headers = limits.max_headers;
+    out.max_body = limits.max_request_body;
+    return out;
+}
+
+}  // namespace
+
+bool resolve_host_port(const config::HostPort& address,
+                       std::vector<boost::asio::ip::tcp::endpoint>& out, std::string* error) {
+    boost::system::error_code ec;
+    auto ip = boost::asio::ip::make_address(address.host, ec);
+    if (!ec) {
+        out.emplace_back(ip, address.port);
+        return true;
+    }
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    int rc = ::getaddrinfo(address.host.c_str(), nullptr, &hints, &result);
+    if (rc != 0) {
+        *error = "cannot resolve `" + address.host + "`: " + ::gai_strerror(rc);
+        return false;
+    }
+    for (addrinfo* entry = result; entry != nullptr; entry = entry->ai_next) {
+        boost::asio::ip::tcp::endpoint endpoint;
+        std::memcpy(endpoint.data(), entry->ai_addr, entry->ai_addrlen);
+        endpoint.port(address.port);
+        out.push_back(endpoint);
+        break;  // one address per endpoint until DNS endpoints land (health issue)
+    }
+    ::freeaddrinfo(result);
+    return true;
+}
+
+std::shared_ptr<const Generation> Generation::build(
+    std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number, std::string* error) {
+    std::shared_ptr<Generation> generation(new Generation());
+    generation->number_ = number;
+    generation->config_ = snapshot;
+    const config::ConfigSnapshot& cfg = *snapshot;
+    for (const auto& cluster : cfg.clusters) {
+        ResolvedCluster resolved;
+        resolved.config = &cluster;
+        for (const auto& endpoint : cluster.endpoints) {
+            std::vector<boost::asio::ip::tcp::endpoint> addresses;
+            if (!resolve_host_port(endpoint.address, addresses, error)) {
+                *error = "cluster `" + cluster.name + "`: " + *error;
+                return nullptr;
+            }
+            for (const auto& address : addresses) {
+                resolved.endpoints.push_back({address, endpoint_text(address), endpoint.weight});
+            }
+        }
+        resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
+        generation->clusters_.push_back(std::move(resolved));
+    }
+    for (size_t i = 0; i < generation->clusters_.size(); ++i) {
+        generation->cluster_index_.emplace(generation->clusters_[i].config->name, i);
+    }
+    for (const auto& listener : cfg.listeners) {
+        ListenerRuntime runtime{
+            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}};
+        for (const auto& address : listener.listen) {
+            if (!resolve_host_port(address, runtime.addresses, error)) {
+                *error = "listener `" + listener.name + "`: " + *error;
+                return nullptr;
+            }
+        }
+        generation->listeners_.push_back(std::move(runtime));
+    }
+    if (!cfg.log.access.is_off()) {
+        generation->log_format_ =
+            observability::AccessLogFormat::compile(cfg.log.access.format, error);
+        if (!generation->log_format_) {
+            *error = "log.access.format: " + *error;
+            return nullptr;
+        }
+    }
+    return generation;
+}
+
+const ResolvedCluster* Generation::find_cluster(std::string_view name) const {
+    auto it = cluster_index_.find(name);
+    return it == cluster_index_.end() ? nullptr : &clusters_[it->second];
+}
+
+const ListenerRuntime* Generation::find_listener(std::string_view name) const {
+    for (const auto& listener : listeners_) {
+        if (listener.config->name == name) {
+            return &listener;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace gantry::runtime

@@ -1,0 +1,204 @@
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/runtime/listener.h>
+#include <gantry/runtime/log.h>
+#include <gantry/runtime/worker.h>
+
+namespace gantry::runtime {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kReadBufferSize = 16 * 1024;
+// A typical request head with its fields fits in 4 KiB of arena; bigger ones spill to the heap.
+constexpr size_t kArenaBlockSize = 4 * 1024;
+// Free blocks kept per worker; beyond this, blocks go back to malloc.
+constexpr size_t kMaxFreeBlocks = 256;
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(100);
+
+}  // namespace
+
+// Every socket and timer of a worker is used only on its thread, so the reactor's per-descriptor
+// locking is dropped; the scheduler keeps its lock because the main thread posts to it.
+Worker::Worker(size_t index, std::shared_ptr<observability::AccessLogSink> access_log)
+    : index_(index)
+    , io_context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)
+    , buffers_(kReadBufferSize, kMaxFreeBlocks)
+    , arena_blocks_(kArenaBlockSize, kMaxFreeBlocks)
+    , deadlines_(io_context_.get_executor())
+    , access_log_sink_(std::move(access_log))
+    , random_(0x9e3779b97f4a7c15ULL * (index + 1) ^
+              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))
+    , housekeeping_timer_(io_context_)
+    , drain_timer_(io_context_) {
+    if (access_log_sink_) {
+        access_log_buffer_ = std::make_unique<observability::AccessLogBuffer>(access_log_sink_);
+    }
+}
+
+Worker::~Worker() {
+    join();
+}
+
+bool Worker::open_listeners(const Generation& generation, std::string* error) {
+    for (const auto& listener : generation.listeners()) {
+        for (const auto& address : listener.addresses) {
+            asio::ip::tcp::acceptor acceptor(io_context_);
+            if (!Listener::open(acceptor, address, error)) {
+                return false;
+            }
+            listeners_.push_back(
+                std::make_unique<Listener>(*this, listener.config->name, std::move(acceptor)));
+        }
+    }
+    return true;
+}
+
+void Worker::start(std::shared_ptr<const Generation> generation) {
+    apply_generation(std::move(generation));
+    thread_ = std::thread([this] {
+        for (auto& listener : listeners_) {
+            listener->start();
+        }
+        start_housekeeping();
+        try {
+            io_context_.run();
+        } catch (const std::exception& e) {
+            // The data plane never throws; an exception here is a bug (architecture rule).
+            log::error("worker ", index_, ": unexpected exception: ", e.what());
+            std::abort();
+        }
+        if (access_log_buffer_) {
+            access_log_buffer_->flush();
+        }
+    });
+}
+
+void Worker::post_generation(std::shared_ptr<const Generation> generation) {
+    asio::post(io_context_, [this, generation = std::move(generation)]() mutable {
+        apply_generation(std::move(generation));
+    });
+}
+
+void Worker::apply_generation(std::shared_ptr<const Generation> generation) {
+    WorkerGenerationRef next(new WorkerGeneration());
+    next->generation = generation;
+    for (const auto& resolved : generation->clusters()) {
+        std::shared_ptr<upstream::Cluster> cluster;
+        if (current_) {
+            auto it = current_->clusters.find(resolved.config->name);
+            if (it != current_->clusters.end() &&
+                it->second->fingerprint() == resolved.fingerprint) {
+                cluster = it->second;
+                cluster->adopt(generation, resolved);
+            }
+        }
+        if (!cluster) {
+            cluster = std::make_shared<upstream::Cluster>(generation, resolved, random_.next());
+        }
+        next->clusters.emplace(resolved.config->name, std::move(cluster));
+    }
+    if (current_) {
+        for (auto& [name, cluster] : current_->clusters) {
+            auto it = next->clusters.find(name);
+            if (it == next->clusters.end() || it->second != cluster) {
+                cluster->close_idle();  // retired: in-flight requests finish on it, no reuse
+            }
+        }
+    }
+    current_ = std::move(next);
+}
+
+void Worker::start_housekeeping() {
+    housekeeping_timer_.expires_after(kHousekeepingInterval);
+    housekeeping_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) {
+            return;
+        }
+        auto now = std::chrono::steady_clock::now();
+        for (auto& [name, cluster] : current_->clusters) {
+            cluster->sweep(now);
+        }
+        if (access_log_buffer_) {
+            access_log_buffer_->flush();
+        }
+        start_housekeeping();
+    });
+}
+
+void Worker::add_connection(proxy::DownstreamConnection* connection) {
+    connections_.push_back(connection);
+}
+
+void Worker::remove_connection(proxy::DownstreamConnection* connection) {
+    auto it = std::find(connections_.begin(), connections_.end(), connection);
+    if (it != connections_.end()) {
+        *it = connections_.back();
+        connections_.pop_back();
+    }
+    if (draining_) {
+        check_drained();
+    }
+}
+
+void Worker::post_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done) {
+    asio::post(io_context_, [this, drain_timeout, on_done = std::move(on_done)]() mutable {
+        begin_drain(drain_timeout, std::move(on_done));
+    });
+}
+
+void Worker::begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done) {
+    draining_ = true;
+    on_drained_ = std::move(on_done);
+    for (auto& listener : listeners_) {
+        listener->close();
+    }
+    // Copy: begin_drain() may close a connection, which removes it from connections_.
+    std::vector<proxy::DownstreamConnection*> connections = connections_;
+    for (auto* connection : connections) {
+        connection->begin_drain();
+    }
+    drain_timer_.expires_after(drain_timeout);
+    drain_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) {
+            return;
+        }
+        if (!connections_.empty()) {
+            log::warn("worker ", index_, ": drain timeout, closing ", connections_.size(),
+                      " connections");
+        }
+        std::vector<proxy::DownstreamConnection*> remaining = connections_;
+        for (auto* connection : remaining) {
+            connection->abort();
+        }
+    });
+    check_drained();
+}
+
+void Worker::check_drained() {
+    if (!connections_.empty() || !on_drained_) {
+        return;
+    }
+    drain_timer_.cancel();
+    housekeeping_timer_.cancel();
+    for (auto& [name, cluster] : current_->clusters) {
+        cluster->close_idle();
+    }
+    auto on_done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    on_done();
+    // Connections being torn down may still have handlers queued; let them run, then stop.
+    asio::post(io_context_, [this] { io_context_.stop(); });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+}  // namespace gantry::runtime

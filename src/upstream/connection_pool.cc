@@ -1,0 +1,58 @@
+#include <cerrno>
+#include <sys/socket.h>
+
+#include <gantry/upstream/connection_pool.h>
+
+namespace gantry::upstream {
+
+namespace {
+
+// An idle HTTP/1.1 connection has nothing to read: data or EOF means the peer closed it or sent
+// something unsolicited; either way it must not carry another request.
+bool is_still_open(UpstreamConnection& connection) {
+    char byte;
+    ssize_t n = ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::lease() {
+    while (!idle_.empty()) {
+        std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
+        idle_.pop_back();
+        if (is_still_open(*connection)) {
+            return connection;
+        }
+        boost::system::error_code ignored;
+        connection->socket.close(ignored);
+    }
+    return nullptr;
+}
+
+void ConnectionPool::release(std::unique_ptr<UpstreamConnection> connection) {
+    if (idle_.size() >= max_idle_) {
+        boost::system::error_code ignored;
+        connection->socket.close(ignored);
+        return;
+    }
+    connection->idle_since = std::chrono::steady_clock::now();
+    idle_.push_back(std::move(connection));
+}
+
+void ConnectionPool::sweep(std::chrono::steady_clock::time_point now) {
+    // idle_ is ordered by idle_since (oldest first), so the expired ones form a prefix.
+    size_t expired = 0;
+    while (expired < idle_.size() && now - idle_[expired]->idle_since >= idle_timeout_) {
+        boost::system::error_code ignored;
+        idle_[expired]->socket.close(ignored);
+        ++expired;
+    }
+    idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(expired));
+}
+
+void ConnectionPool::clear() {
+    sweep(std::chrono::steady_clock::time_point::max());
+}
+
+}  // namespace gantry::upstream
