@@ -63,9 +63,7 @@ http::BodyFraming DownstreamConnection::write_response_head(http::ResponseHead& 
     if (framing == http::BodyFraming::None && method == "HEAD" && head.content_length) {
         head_framing = http::BodyFraming::ContentLength;
     }
-    if (pending_output_.capacity() == 0) {
-        pending_output_ = worker_.strings().acquire();
-    }
+    worker_.strings().ensure(pending_output_);
     if (head.status >= 200 || head.status == 101) {
         if (head.status != 101 && !keep_alive_) {
             head.headers.add_unowned("Connection", "close", http::HeaderId::Connection);
@@ -127,9 +125,7 @@ void DownstreamConnection::write_response_trailers(const http::HeaderMap& traile
 }
 
 void DownstreamConnection::write_raw(std::string_view bytes) {
-    if (pending_output_.capacity() == 0) {
-        pending_output_ = worker_.strings().acquire();
-    }
+    worker_.strings().ensure(pending_output_);
     pending_output_.append(bytes);
     flush();
 }

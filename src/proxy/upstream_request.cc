@@ -212,9 +212,7 @@ void UpstreamRequest::serialize_head() {
     } else if (head.content_length) {
         framing = http::BodyFraming::ContentLength;
     }
-    if (head_bytes_.capacity() == 0) {
-        head_bytes_ = stream_.connection().worker().strings().acquire();
-    }
+    stream_.connection().worker().strings().ensure(head_bytes_);
     head_bytes_.clear();
     http::serialize_request_head(head, target_, framing, head.content_length.value_or(0),
                                  head_bytes_);

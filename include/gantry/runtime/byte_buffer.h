@@ -122,8 +122,20 @@ public:
         return out;
     }
 
+    // Whether `text` holds a heap buffer (rather than only its small in-object storage).
+    static bool has_buffer(const std::string& text) {
+        return text.capacity() > std::string().capacity();
+    }
+
+    // Gives `text` a pooled buffer unless it already has one.
+    void ensure(std::string& text) {
+        if (!has_buffer(text)) {
+            text = acquire();
+        }
+    }
+
     void release(std::string& text) {
-        if (text.capacity() == 0) {
+        if (!has_buffer(text)) {
             return;
         }
         text.clear();

@@ -86,6 +86,7 @@ public:
     const WorkerGenerationRef& current() const { return current_; }
 
     BufferPool& buffers() { return buffers_; }
+
     BufferPool& arena_blocks() { return arena_blocks_; }
 
     StringPool& strings() { return strings_; }
