@@ -1,0 +1,722 @@
+#!/usr/bin/env bash
+# gantry vs nginx vs HAProxy (vs Envoy when installed) on one machine.
+#
+#   bench/run.sh [--rounds N] [--duration SECS] [--quick] [--proxies "gantry nginx haproxy"]
+#                [--phases "throughput idle instr alloc"] [--out FILE] [--keep-tmp]
+#                [--wait-quiet SECS]
+#
+# Environment variables with the same meaning: ROUNDS, DURATION, QUICK=1, PROXIES, PHASES, OUT,
+# KEEP_TMP=1, WAIT_QUIET, plus GANTRY_BIN (default: build/gantry next to this directory), IDLE_CONNS
+# (10000), INSTR_N1 / INSTR_N2 (2000 / 12000), ALLOC_N1 / ALLOC_N2 (1000 / 5000).
+#
+# Prints a Markdown table to stdout and writes it (and the raw TSV it came from) to
+# bench/results/. See bench/README.md for what each figure means and the targets.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT_DIR=$(dirname "$BENCH_DIR")
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+QUICK=${QUICK:-0}
+PROXIES=${PROXIES:-"gantry nginx haproxy envoy"}
+GANTRY_BIN=${GANTRY_BIN:-$ROOT_DIR/build/gantry}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+INSTR_N1=${INSTR_N1:-2000}
+INSTR_N2=${INSTR_N2:-12000}
+ALLOC_N1=${ALLOC_N1:-1000}
+ALLOC_N2=${ALLOC_N2:-5000}
+PHASES=${PHASES:-"throughput idle instr alloc"}
+KEEP_TMP=${KEEP_TMP:-0}
+OUT=${OUT:-}
+WARMUP=${WARMUP:-2}
+WAIT_QUIET=${WAIT_QUIET:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+while (($#)); do
+    case "$1" in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --proxies) PROXIES=$2; shift 2 ;;
+    --phases) PHASES=${2//,/ }; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --keep-tmp) KEEP_TMP=1; shift ;;
+    --wait-quiet) WAIT_QUIET=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+if ((QUICK)); then
+    # Same code paths, small numbers: for developing the harness, not for quoting figures.
+    ROUNDS=1 DURATION=3 WARMUP=1 IDLE_CONNS=2000 INSTR_N1=300 INSTR_N2=1300 ALLOC_N1=300 ALLOC_N2=1300
+fi
+if [[ -z $OUT ]]; then
+    OUT=$BENCH_DIR/results/$(date +%Y-%m-%d).md
+    ((QUICK)) && OUT=${OUT%.md}-quick.md
+fi
+
+# Scenarios: URL path, wrk connections, extra wrk arguments, body size, description.
+SCENARIOS=(a b c)
+declare -A S_PATH=([a]=/64 [b]=/1m [c]=/64)
+declare -A S_CONNS=([a]=64 [b]=16 [c]=64)
+declare -A S_HEADER=([a]="" [b]="" [c]="Connection: close")
+declare -A S_BODY=([a]=64 [b]=1048576 [c]=64)
+declare -A S_DESC=([a]="64 B, 64 keep-alive conns" [b]="1 MiB, 16 keep-alive conns"
+    [c]="64 B, new connection per request, 64 conns")
+DIRECT_SCENARIOS=${DIRECT_SCENARIOS:-b}  # the client straight to the upstream, as a reference
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in nginx wrk python3 taskset valgrind; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed"
+done
+(($(nproc) > CLIENT_CPU)) || die "need at least $((CLIENT_CPU + 1)) CPUs to pin the client to CPU $CLIENT_CPU"
+
+# Idle connections need one descriptor each, on both the client and the proxy side.
+ulimit -n "$(ulimit -Hn)"
+NOFILE=$(ulimit -n)
+if ((IDLE_CONNS + 500 > NOFILE)); then
+    log "open-file limit is $NOFILE: idle test uses $((NOFILE - 500)) connections instead of $IDLE_CONNS"
+    IDLE_CONNS=$((NOFILE - 500))
+fi
+
+TMP=$(mktemp -d /tmp/gantry-bench.XXXXXX)
+RAW=$TMP/raw.tsv
+META=$TMP/meta.tsv
+: >"$RAW"
+: >"$META"
+
+# ---------------------------------------------------------------- process bookkeeping
+PIDS=()  # every background process this script started (roots of process trees)
+
+tree_pids() {  # ROOT and its descendants
+    local todo=("$1") pid kids
+    while ((${#todo[@]})); do
+        pid=${todo[0]}
+        todo=("${todo[@]:1}")
+        [[ -d /proc/$pid ]] || continue
+        echo "$pid"
+        kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+        for k in $kids; do todo+=("$k"); done
+    done
+}
+
+forget_pid() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+stop_pid() {  # PID [SECONDS]: SIGTERM, wait, then SIGKILL whatever is left of its tree
+    local pid=$1 limit=$((${2:-10} * 10)) tree i
+    tree=$(tree_pids "$pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < limit; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    for p in $tree; do kill -KILL "$p" 2>/dev/null || true; done
+    wait "$pid" 2>/dev/null || true
+    forget_pid "$pid"
+}
+
+cleanup() {
+    local rc=$? p
+    set +e
+    trap - EXIT INT TERM
+    for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
+    if ((KEEP_TMP)); then
+        log "temporary files kept in $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+LAST_PID=
+start_bg() {  # NAME CMD...: starts CMD in the background, logging to $TMP/NAME.log
+    local name=$1
+    shift
+    "$@" >"$TMP/$name.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+wait_port() {  # PORT PID NAME [SECONDS]
+    local port=$1 pid=$2 name=$3 limit=$((${4:-10} * 10)) i
+    for ((i = 0; i < limit; i++)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "$name exited during start-up; its output:"
+            tail -n 20 "$TMP/$name.log" >&2
+            return 1
+        fi
+        if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    log "$name did not listen on port $port within $((limit / 10))s"
+    return 1
+}
+
+free_ports() {  # N: N distinct free TCP ports on 127.0.0.1
+    python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {  # ROOT_PID: utime+stime of the whole process tree, in clock ticks
+    local total=0 pid stat fields
+    for pid in $(tree_pids "$1"); do
+        stat=$(cat /proc/"$pid"/stat 2>/dev/null) || continue
+        stat=${stat##*) }  # comm may hold spaces; fields restart at field 3 (state)
+        read -ra fields <<<"$stat"
+        total=$((total + fields[11] + fields[12]))  # fields 14 and 15: utime, stime
+    done
+    echo "$total"
+}
+
+raw() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }  # scenario proxy round metric value
+meta() { printf '%s\t%s\n' "$1" "$2" >>"$META"; }
+
+# ---------------------------------------------------------------- upstream
+read -r UP_PORT GANTRY_PORT NGINX_PORT HAPROXY_PORT ENVOY_PORT <<<"$(free_ports 5)"
+declare -A PORT=([gantry]=$GANTRY_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT
+    [envoy]=$ENVOY_PORT [direct]=$UP_PORT)
+
+# nginx drops privileges to "nobody" when started as root, and nobody cannot read the mktemp
+# directory; keep the workers as the invoking user instead.
+NGINX_USER=""
+((EUID == 0)) && NGINX_USER="user root;"
+
+nginx_common() {  # DIR: the parts every nginx config here shares
+    cat <<EOF
+$NGINX_USER
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+worker_rlimit_nofile $NOFILE;
+events { worker_connections $((NOFILE - 100)); }
+EOF
+}
+nginx_http_common() {  # DIR
+    cat <<EOF
+    access_log off;
+    keepalive_timeout 300s;
+    keepalive_requests 1000000;
+    client_body_temp_path $1/client_body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+EOF
+}
+
+start_upstream() {
+    local dir=$TMP/upstream body64
+    mkdir -p "$dir/www"
+    head -c 1048576 /dev/urandom >"$dir/www/1m"
+    body64=$(printf 'gantry-bench-%051d' 0)  # 13 + 51 = 64 bytes
+    cat >"$dir/nginx.conf" <<EOF
+$(nginx_common "$dir")
+worker_processes 1;
+daemon off;
+http {
+$(nginx_http_common "$dir")
+    sendfile on;
+    tcp_nopush on;
+    server {
+        listen 127.0.0.1:$UP_PORT backlog=4096;
+        location = /64 { default_type text/plain; return 200 "$body64"; }
+        location = /1m { default_type application/octet-stream; alias $dir/www/1m; }
+    }
+}
+EOF
+    start_bg upstream nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+    UP_PID=$LAST_PID
+    wait_port "$UP_PORT" "$UP_PID" upstream || die "the upstream nginx did not start"
+    local n
+    n=$(curl -fsS "http://127.0.0.1:$UP_PORT/64" | wc -c)
+    ((n == 64)) || die "upstream /64 returned $n bytes"
+    n=$(curl -fsS "http://127.0.0.1:$UP_PORT/1m" | wc -c)
+    ((n == 1048576)) || die "upstream /1m returned $n bytes"
+}
+
+# ---------------------------------------------------------------- proxy configs
+# Each writer takes WORKERS and MODE (normal | valgrind: one process, in the foreground) and
+# sets CMD to the command line that runs the proxy.
+CMD=()
+
+config_gantry() {
+    local workers=$1 dir=$TMP/gantry
+    mkdir -p "$dir"
+    cat >"$dir/gantry.yaml" <<EOF
+workers: $workers
+log:
+  level: warn
+  access: { path: off }
+limits:
+  idle_timeout: 300s
+listeners:
+  - name: bench
+    listen: ["127.0.0.1:$GANTRY_PORT"]
+    virtual_hosts: [bench]
+virtual_hosts:
+  - name: bench
+    domains: ["*"]
+    routes:
+      - match: { prefix: / }
+        forward: { cluster: upstream }
+clusters:
+  - name: upstream
+    endpoints:
+      - { address: "127.0.0.1:$UP_PORT" }
+    pool: { max_idle_per_endpoint: 128, idle_timeout: 300s }
+EOF
+    CMD=("$GANTRY_BIN" -c "$dir/gantry.yaml")
+}
+
+config_nginx() {
+    local workers=$1 mode=$2 dir=$TMP/nginx process
+    mkdir -p "$dir"
+    process="worker_processes $workers;"
+    [[ $mode == valgrind ]] && process="worker_processes 1; master_process off;"
+    # proxy_max_temp_file_size 0: stream bodies larger than the proxy buffers instead of
+    # spilling them to disk, which is how a latency-minded nginx is configured.
+    cat >"$dir/nginx.conf" <<EOF
+$(nginx_common "$dir")
+$process
+daemon off;
+http {
+$(nginx_http_common "$dir")
+    upstream up {
+        server 127.0.0.1:$UP_PORT;
+        keepalive 128;
+        keepalive_requests 1000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        location / {
+            proxy_pass http://up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_max_temp_file_size 0;
+        }
+    }
+}
+EOF
+    CMD=(nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf")
+}
+
+config_haproxy() {
+    local workers=$1 dir=$TMP/haproxy
+    mkdir -p "$dir"
+    cat >"$dir/haproxy.cfg" <<EOF
+global
+    nbthread $workers
+    # HAProxy asks for 2 descriptors per connection (client and server side); idle clients need
+    # only one, so start even when the open-file limit is below that worst case.
+    no strict-limits
+    maxconn $((IDLE_CONNS + 100))
+
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    maxconn $((IDLE_CONNS + 100))
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-request 10s
+    timeout http-keep-alive 300s
+
+frontend bench
+    bind 127.0.0.1:$HAPROXY_PORT
+    default_backend upstream
+
+backend upstream
+    server up 127.0.0.1:$UP_PORT
+EOF
+    CMD=(haproxy -db -f "$dir/haproxy.cfg")
+}
+
+config_envoy() {
+    local workers=$1 dir=$TMP/envoy
+    mkdir -p "$dir"
+    cat >"$dir/envoy.yaml" <<EOF
+static_resources:
+  listeners:
+  - name: bench
+    address: { socket_address: { address: 127.0.0.1, port_value: $ENVOY_PORT } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: bench
+          generate_request_id: false
+          common_http_protocol_options: { idle_timeout: 300s }
+          route_config:
+            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: { prefix: "/" }
+                route: { cluster: upstream }
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+              suppress_envoy_headers: true
+  clusters:
+  - name: upstream
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: upstream
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $UP_PORT } } }
+EOF
+    CMD=(envoy -c "$dir/envoy.yaml" --concurrency "$workers" --log-level warn --disable-hot-restart)
+}
+
+declare -A PROXY_PID=()
+
+start_proxy() {  # NAME WORKERS MODE: starts it, waits for its port, checks it proxies
+    local name=$1 workers=$2 mode=$3 pid wait_s=10
+    "config_$name" "$workers" "$mode"
+    if [[ $mode == valgrind ]]; then
+        CMD=(valgrind "${VALGRIND_ARGS[@]}" "${CMD[@]}")
+        wait_s=120
+    fi
+    start_bg "$name" "${CMD[@]}"
+    pid=$LAST_PID
+    if ! wait_port "${PORT[$name]}" "$pid" "$name" "$wait_s"; then
+        stop_pid "$pid"
+        return 1
+    fi
+    if ! check_proxy "$name"; then
+        stop_pid "$pid"
+        return 1
+    fi
+    PROXY_PID[$name]=$pid
+}
+
+check_proxy() {  # NAME: a few requests of each kind must come back whole
+    local port=${PORT[$1]} out
+    if ! out=$(python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "$port" /64 20 64 2>&1) ||
+        ! out=$(python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "$port" /1m 2 1048576 2>&1); then
+        log "$1 does not proxy correctly: $out"
+        tail -n 20 "$TMP/$1.log" >&2
+        return 1
+    fi
+}
+
+stop_proxy() {
+    local pid=${PROXY_PID[$1]:-}
+    [[ -n $pid ]] && stop_pid "$pid" "${2:-10}"
+    unset "PROXY_PID[$1]"
+}
+
+# ---------------------------------------------------------------- which proxies run
+ACTIVE=()
+for p in $PROXIES; do
+    case $p in
+    gantry)
+        if [[ -x $GANTRY_BIN ]]; then
+            # Measure a copy: a rebuild in the tree during the run must not swap the binary.
+            cp "$GANTRY_BIN" "$TMP/gantry.bin"
+            GANTRY_BIN=$TMP/gantry.bin
+            ACTIVE+=(gantry)
+            meta gantry_version "$("$GANTRY_BIN" --version 2>&1 | head -n 1)"
+        else
+            log "gantry: SKIPPED: no binary at $GANTRY_BIN (build it, or set GANTRY_BIN)"
+            meta skipped "gantry: no binary at $GANTRY_BIN"
+        fi
+        ;;
+    nginx) ACTIVE+=(nginx) ;;
+    haproxy)
+        if command -v haproxy >/dev/null; then ACTIVE+=(haproxy); else
+            log "haproxy: SKIPPED: not installed"
+            meta skipped "haproxy: not installed"
+        fi
+        ;;
+    envoy)
+        if command -v envoy >/dev/null; then ACTIVE+=(envoy); else
+            log "envoy: skipped (no envoy binary on PATH)"
+            meta skipped "envoy: no envoy binary on PATH"
+        fi
+        ;;
+    *) die "unknown proxy '$p' (known: gantry nginx haproxy envoy)" ;;
+    esac
+done
+((${#ACTIVE[@]})) || die "no proxy to measure"
+for phase in $PHASES; do
+    [[ $phase =~ ^(throughput|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput idle instr alloc)"
+done
+
+# ---------------------------------------------------------------- 3. throughput and latency
+busy_ticks() {  # all CPUs' user + nice + system + steal time so far, in clock ticks
+    # irq and softirq are left out: the kernel may account loopback traffic there rather than
+    # to the processes (CONFIG_IRQ_TIME_ACCOUNTING), and it is this benchmark's own traffic.
+    awk '/^cpu / {print $2 + $3 + $4 + $9; exit}' /proc/stat
+}
+
+machine_load() {  # percent of all CPUs busy over one second (run before starting anything)
+    local b0 b1
+    b0=$(busy_ticks)
+    sleep 1
+    b1=$(busy_ticks)
+    awk -v t=$((b1 - b0)) -v hz="$CLK_TCK" -v n="$(nproc)" \
+        'BEGIN {v = 100 * t / hz / n; printf "%.0f", v > 100 ? 100 : v}'
+}
+
+wait_quiet() {  # with --wait-quiet S: wait up to S seconds for other jobs to leave the CPUs
+    local waited=0 load
+    ((WAIT_QUIET > 0)) || return 0
+    while load=$(machine_load) && ((load >= 10 && waited < WAIT_QUIET)); do
+        ((waited == 0)) && log "waiting for the machine to be quiet (${load}% busy)"
+        waited=$((waited + 1))
+    done
+    ((waited == 0)) || log "waited ${waited}s; now ${load}% busy"
+}
+
+ticks_to_s() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
+
+run_wrk() {  # SCENARIO PROXY ROUND SECONDS [record]: one wrk run; records it when asked
+    local scen=$1 proxy=$2 round=$3 secs=$4 record=${5:-} root out c0 c1 u0=0 u1=0 b0 b1
+    local hdr=()
+    [[ -n ${S_HEADER[$scen]} ]] && hdr=(-H "${S_HEADER[$scen]}")
+    root=${PROXY_PID[$proxy]:-$UP_PID}  # "direct": the upstream's own CPU
+    [[ -n $record ]] && wait_quiet
+    b0=$(busy_ticks)
+    c0=$(cpu_ticks "$root")
+    [[ $root != "$UP_PID" ]] && u0=$(cpu_ticks "$UP_PID")
+    out=$(/usr/bin/time -f 'WRKCPU %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c"${S_CONNS[$scen]}" \
+        -d"${secs}s" --timeout 5s --latency -s "$BENCH_DIR/wrk_report.lua" "${hdr[@]}" \
+        "http://127.0.0.1:${PORT[$proxy]}${S_PATH[$scen]}" 2>&1) || {
+        log "wrk failed against $proxy in ($scen): $(grep -v '^WRKCPU\|^Command exited' <<<"$out" | tail -n 2)"
+        return 1
+    }
+    if ! kill -0 "$root" 2>/dev/null; then
+        log "$proxy exited during ($scen)"
+        return 1
+    fi
+    c1=$(cpu_ticks "$root")
+    [[ $root != "$UP_PID" ]] && u1=$(cpu_ticks "$UP_PID")
+    b1=$(busy_ticks)
+    [[ -n $record ]] || return 0
+    echo "$out" >"$TMP/wrk-$scen-$proxy-$round.txt"
+    record_wrk "$scen" "$proxy" "$round" "$out" $((c1 - c0)) $((b1 - b0 - (c1 - c0) - (u1 - u0)))
+}
+
+record_wrk() {  # SCENARIO PROXY ROUND WRK_OUTPUT PROXY_TICKS OTHER_TICKS (other incl. wrk)
+    local scen=$1 proxy=$2 round=$3 out=$4 proxy_s stats pair wrk_cpu other_pct
+    local -A kv=()
+    stats=$(grep '^WRKSTATS ' <<<"$out") || die "no WRKSTATS line from wrk: $out"
+    for pair in ${stats#WRKSTATS }; do kv[${pair%%=*}]=${pair#*=}; done
+    wrk_cpu=$(awk '/^WRKCPU / {print $2 + $3}' <<<"$out")
+    proxy_s=$(ticks_to_s "$5")
+    # CPU that neither the proxy, the upstream nor wrk used, as a share of the machine: anything
+    # well above 0 means another process disturbed this run.
+    other_pct=$(awk -v t="$6" -v hz="$CLK_TCK" -v w="${wrk_cpu:-0}" -v d="${kv[duration_us]}" \
+        -v n="$(nproc)" 'BEGIN {v = 100 * (t / hz - w) / (d / 1e6 * n); printf "%.1f", v < 0 ? 0 : v}')
+    local errors=$((kv[err_connect] + kv[err_read] + kv[err_write] + kv[err_status] + kv[err_timeout]))
+    raw "$scen" "$proxy" "$round" requests "${kv[requests]}"
+    raw "$scen" "$proxy" "$round" duration_s "$(awk -v d="${kv[duration_us]}" 'BEGIN {printf "%.6f", d / 1e6}')"
+    raw "$scen" "$proxy" "$round" p50_ms "$(awk -v v="${kv[p50_us]}" 'BEGIN {printf "%.3f", v / 1e3}')"
+    raw "$scen" "$proxy" "$round" p99_ms "$(awk -v v="${kv[p99_us]}" 'BEGIN {printf "%.3f", v / 1e3}')"
+    raw "$scen" "$proxy" "$round" errors "$errors"
+    raw "$scen" "$proxy" "$round" cpu_s "$proxy_s"
+    raw "$scen" "$proxy" "$round" other_cpu_pct "$other_pct"
+    raw "$scen" "$proxy" "$round" body_bytes "${S_BODY[$scen]}"
+    log "$(awk -v r="${kv[requests]}" -v d="${kv[duration_us]}" -v p50="${kv[p50_us]}" \
+        -v p99="${kv[p99_us]}" -v c="$proxy_s" -v head="round $round/$ROUNDS  $scen  $proxy" \
+        -v tail="errors $errors  other CPU $other_pct%" \
+        'BEGIN {printf "%-24s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  cpu %5.2f s  %s",
+                head, r / (d / 1e6), p50 / 1e3, p99 / 1e3, c, tail}')"
+}
+
+throughput_phase() {
+    local p s r running=()
+    for p in "${ACTIVE[@]}"; do
+        if start_proxy "$p" 2 normal; then
+            running+=("$p")
+        elif [[ $p == gantry ]]; then
+            log "gantry: SKIPPED: it did not start or did not proxy correctly (see above)"
+            meta skipped "gantry: failed to start or to proxy (throughput)"
+        else
+            die "$p did not start"
+        fi
+    done
+    THROUGHPUT=("${running[@]}")
+    log "warm-up: ${WARMUP}s per proxy and scenario"
+    for s in "${SCENARIOS[@]}"; do
+        for p in "${THROUGHPUT[@]}"; do measure "$s" "$p" 0 "$WARMUP"; done
+    done
+    # Interleaved rounds: drift in the machine (thermal, other tenants) hits every proxy alike.
+    for ((r = 1; r <= ROUNDS; r++)); do
+        for s in "${SCENARIOS[@]}"; do
+            for p in "${THROUGHPUT[@]}"; do measure "$s" "$p" "$r" "$DURATION" record; done
+            if [[ " $DIRECT_SCENARIOS " == *" $s "* ]]; then
+                run_wrk "$s" direct "$r" "$DURATION" record || die "the upstream failed"
+            fi
+        done
+    done
+    for p in "${THROUGHPUT[@]}"; do stop_proxy "$p"; done
+}
+
+declare -A BROKEN=()  # "proxy:scenario" pairs that failed once and are not run again
+
+measure() {  # SCENARIO PROXY ROUND SECONDS [record]: run_wrk, surviving a proxy that fails
+    local s=$1 p=$2 r=$3
+    [[ -z ${BROKEN[$p:$s]:-} ]] || return 0
+    run_wrk "$@" && return 0
+    BROKEN[$p:$s]=1
+    raw "$s" "$p" "$r" failed 1
+    local pid=${PROXY_PID[$p]} status=0 why keep=() q
+    if kill -0 "$pid" 2>/dev/null; then
+        why="stopped serving"
+    else
+        wait "$pid" || status=$?
+        why="exited with status $status$( ((status > 128)) && echo " (signal $((status - 128)))")"
+    fi
+    log "$p: FAILED in scenario ($s), round $r: $why; ($s) goes on without it"
+    tail -n 5 "$TMP/$p.log" >&2
+    meta failed "$p: $why in scenario ($s), round $r (round 0 = warm-up); its later ($s) runs skipped"
+    stop_proxy "$p" 5
+    # The other scenarios still say something: restart it for them, or drop it if it will not.
+    if start_proxy "$p" 2 normal; then return 0; fi
+    meta failed "$p: did not restart; its remaining throughput runs skipped"
+    for q in "${THROUGHPUT[@]}"; do [[ $q == "$p" ]] || keep+=("$q"); done
+    THROUGHPUT=("${keep[@]}")
+}
+
+# ---------------------------------------------------------------- 4. idle connection memory
+idle_phase() {
+    local p out pair
+    for p in "${ACTIVE[@]}"; do
+        if ! start_proxy "$p" 2 normal; then
+            log "$p: idle test skipped, it did not start"
+            continue
+        fi
+        log "idle: $IDLE_CONNS keep-alive connections to $p"
+        if out=$(python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${PORT[$p]}" "${PROXY_PID[$p]}" \
+            "$IDLE_CONNS" $((IDLE_CONNS / 10)) 2>&1); then
+            log "idle $p: $out"
+            for pair in $out; do raw idle "$p" 1 "${pair%%=*}" "${pair#*=}"; done
+        else
+            log "idle $p: FAILED: $out"
+        fi
+        stop_proxy "$p"
+    done
+}
+
+# ---------------------------------------------------------------- 5 and 6: valgrind counts
+# Both counts are deterministic (they do not depend on timing or on the machine's load) and use
+# two runs, N1 and N2 requests, so start-up and shutdown cancel in (X(N2) - X(N1)) / (N2 - N1).
+VALGRIND_ARGS=()
+
+callgrind_count() {  # FILE: total instructions (Ir) over all threads of a callgrind output file
+    awk '/^totals:/ {t=$2} /^summary:/ {s=$2} END {print (t != "" ? t : s)}' "$1"
+}
+
+memcheck_count() {  # FILE: "ALLOCS BYTES" from memcheck's "total heap usage" line
+    sed -n 's/.*total heap usage: \([0-9,]*\) allocs, [0-9,]* frees, \([0-9,]*\) bytes allocated.*/\1 \2/p' "$1" |
+        tr -d , | tail -n 1
+}
+
+COUNT=
+valgrind_one() {  # TOOL PROXY N: sets COUNT from one valgrind run of PROXY serving N requests
+    local tool=$1 p=$2 n=$3 out=$TMP/$1.$2.$3.out
+    COUNT=
+    case $tool in
+    callgrind) VALGRIND_ARGS=(--tool=callgrind --dump-instr=no "--callgrind-out-file=$out") ;;
+    memcheck) VALGRIND_ARGS=(--tool=memcheck --leak-check=no "--log-file=$out") ;;
+    esac
+    start_proxy "$p" 1 valgrind || return 1
+    # The proxy's log is rewritten by the next start; keep the client's complaint apart.
+    if ! python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "${PORT[$p]}" /64 "$n" 64 2>>"$TMP/kaclient.log"; then
+        tail -n 3 "$TMP/kaclient.log" >&2
+        return 1
+    fi
+    # A graceful stop lets valgrind write its totals; the drain can be slow under valgrind.
+    stop_proxy "$p" 120
+    [[ -s $out ]] || return 1
+    COUNT=$("${tool}_count" "$out")
+    [[ -n $COUNT ]]
+}
+
+valgrind_phase() {  # TOOL N1 N2 LABEL
+    local tool=$1 n1=$2 n2=$3 label=$4 p c1 c2
+    for p in "${ACTIVE[@]}"; do
+        [[ $p == envoy ]] && continue  # start-up alone takes minutes under valgrind
+        log "$label: $p under $tool, $n1 and $n2 requests (1 worker)"
+        if valgrind_one "$tool" "$p" "$n1" && c1=$COUNT && valgrind_one "$tool" "$p" "$n2" && c2=$COUNT; then
+            record_counts "$tool" "$p" "$n1" "$n2" "$c1" "$c2"
+        else
+            log "$label $p: FAILED (run with --keep-tmp and see $TMP/$p.log)"
+            stop_proxy "$p" 5
+        fi
+    done
+}
+
+record_counts() {  # TOOL PROXY N1 N2 COUNT1 COUNT2 (memcheck counts are "ALLOCS BYTES")
+    local tool=$1 p=$2 n=$(($4 - $3)) a1 b1 a2 b2
+    if [[ $tool == callgrind ]]; then
+        raw instr "$p" 1 ir_per_req "$((($6 - $5) / n))"
+        log "instructions $p: $((($6 - $5) / n)) per request"
+    else
+        read -r a1 b1 <<<"$5"
+        read -r a2 b2 <<<"$6"
+        raw alloc "$p" 1 allocs_per_req "$(awk -v d=$((a2 - a1)) -v n=$n 'BEGIN{printf "%.2f", d/n}')"
+        raw alloc "$p" 1 alloc_bytes_per_req "$(awk -v d=$((b2 - b1)) -v n=$n 'BEGIN{printf "%.0f", d/n}')"
+        log "allocations $p: $(awk -v d=$((a2 - a1)) -v n=$n 'BEGIN{printf "%.2f", d/n}') per request," \
+            "$(((b2 - b1) / n)) bytes per request"
+    fi
+}
+
+# ---------------------------------------------------------------- main
+meta date "$(date '+%Y-%m-%d %H:%M %Z')"
+meta host "$(uname -srm), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+meta versions "nginx $(nginx -v 2>&1 | sed 's|.*nginx/||'), HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1{print $3}'), $(wrk -v 2>&1 | awk 'NR==1{print $1, $2}'), $(valgrind --version)"
+meta gantry_rev "$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$(
+    git -C "$ROOT_DIR" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
+meta rounds "$ROUNDS"
+meta duration_s "$DURATION"
+meta quick "$QUICK"
+meta idle_conns "$IDLE_CONNS"
+meta instr_n "$INSTR_N1 $INSTR_N2"
+meta alloc_n "$ALLOC_N1 $ALLOC_N2"
+for s in "${SCENARIOS[@]}"; do meta "scenario_$s" "${S_DESC[$s]}"; done
+
+log "temporary directory $TMP; proxies: ${ACTIVE[*]}; $ROUNDS round(s) of ${DURATION}s"
+LOAD=$(machine_load)
+meta load_before "$LOAD"
+((LOAD < 10)) || log "warning: the machine is already ${LOAD}% busy; req/s and latency will be noisy"
+start_upstream
+for phase in $PHASES; do
+    case $phase in
+    throughput) throughput_phase ;;
+    idle) idle_phase ;;
+    instr) valgrind_phase callgrind "$INSTR_N1" "$INSTR_N2" instructions ;;
+    alloc) valgrind_phase memcheck "$ALLOC_N1" "$ALLOC_N2" allocations ;;
+    esac
+done
+
+mkdir -p "$(dirname "$OUT")"
+cp "$RAW" "${OUT%.md}.tsv"
+cp "$META" "${OUT%.md}.meta.tsv"
+python3 "$BENCH_DIR/report.py" "$RAW" "$META" | tee "$OUT"
+log "report written to $OUT (raw results: ${OUT%.md}.tsv and .meta.tsv)"
