@@ -72,10 +72,20 @@ void Worker::start(std::shared_ptr<const Generation> generation) {
             log::error("worker ", index_, ": unexpected exception: ", e.what());
             std::abort();
         }
+        finish_pending_handlers();
         if (access_log_buffer_) {
             access_log_buffer_->flush();
         }
     });
+}
+
+void Worker::finish_pending_handlers() {
+    // Coroutines of closed connections still have completions queued (operation_aborted). Run
+    // them now, so connections end while this worker's pools still exist; io_context's own
+    // destructor would destroy them after the pools.
+    io_context_.restart();
+    while (io_context_.poll() > 0) {
+    }
 }
 
 void Worker::post_generation(std::shared_ptr<const Generation> generation) {

@@ -107,6 +107,7 @@ private:
     void start_housekeeping();
     void begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
     void check_drained();
+    void finish_pending_handlers();
 
     size_t index_;
     boost::asio::io_context io_context_;
