@@ -32,8 +32,8 @@ DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string 
     : worker_(worker)
     , listener_name_(std::move(listener_name))
     , socket_(std::move(socket))
-    , stream_event_(socket_.get_executor())
-    , drained_event_(socket_.get_executor())
+    , stream_event_(worker.io_context())
+    , drained_event_(worker.io_context())
     , deadline_timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     tcp::endpoint peer = socket_.remote_endpoint(ec);
@@ -78,9 +78,7 @@ asio::awaitable<void> DownstreamConnection::run() {
         co_return;
     }
     // The parser's limits come from the listener as it was when the connection opened.
-    parser_ = std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Request,
-                                                  first_listener->limits);
-    stream_ = std::make_unique<Stream>(*this);
+    parser_limits_ = first_listener->limits;
     bool is_first = true;
     while (!is_closed_) {
         if (!co_await wait_for_request_bytes(is_first)) {
@@ -114,8 +112,23 @@ asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first
     co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
 }
 
+void DownstreamConnection::take_request_objects() {
+    if (!parser_) {
+        parser_ = worker_.take_parser(parser_limits_);
+    }
+    if (!stream_) {
+        stream_ = worker_.take_stream();
+    }
+}
+
 void DownstreamConnection::release_idle_buffers() {
     worker_.buffers().release(input_);
+    if (parser_) {
+        worker_.give_parser(std::move(parser_), parser_limits_);
+    }
+    if (stream_) {
+        worker_.give_stream(std::move(stream_));
+    }
     if (!is_writing_ && pending_output_.empty()) {
         worker_.strings().release(pending_output_);
         worker_.strings().release(writing_output_);
@@ -127,7 +140,8 @@ asio::awaitable<bool> DownstreamConnection::serve_one_request() {
     if (current == nullptr) {
         co_return false;  // the listener was removed by a reload: this connection ends
     }
-    stream_->begin(current);
+    take_request_objects();
+    stream_->begin(*this, current);
     parser_->reset(stream_->arena());
     keep_alive_ = !is_draining_;
     arm_deadline(current->config->limits.header_timeout);

@@ -13,16 +13,15 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 }  // namespace
 
-Stream::Stream(DownstreamConnection& connection) : connection_(connection) {}
-
 Stream::~Stream() {
     if (is_active_) {
         finish();
     }
 }
 
-void Stream::begin(const runtime::ListenerRuntime* listener) {
-    runtime::Worker& worker = connection_.worker();
+void Stream::begin(DownstreamConnection& connection, const runtime::ListenerRuntime* listener) {
+    connection_ = &connection;
+    runtime::Worker& worker = connection_->worker();
     worker.arena_blocks().acquire(arena_block_);
     char* block = arena_block_.write_pointer();
     arena_.reset(block, arena_block_.writable_size());
@@ -74,7 +73,7 @@ void Stream::finish() {
     is_active_ = false;
     generation_.reset();
     arena_.release();
-    connection_.worker().arena_blocks().release(arena_block_);
+    connection_->worker().arena_blocks().release(arena_block_);
 }
 
 void Stream::abandon() {
@@ -95,7 +94,7 @@ void Stream::assign_request_id() {
     }
     // 128 random bits as 32 hex digits, like nginx's $request_id.
     auto* text = static_cast<char*>(arena_.allocate(32, 1));
-    upstream::Random& random = connection_.worker().random();
+    upstream::Random& random = connection_->worker().random();
     for (int half = 0; half < 2; ++half) {
         uint64_t bits = random.next();
         for (int i = 0; i < 16; ++i) {
@@ -111,7 +110,7 @@ void Stream::on_request_head(http::RequestHead& head) {
     request_method_ = head.method;
     if (head.wants_upgrade) {
         // Whether or not the upgrade is tunnelled, the connection is not reused after it.
-        connection_.set_keep_alive(false);
+        connection_->set_keep_alive(false);
     }
     route_ = listener_->routes.match(head);
     assign_request_id();
@@ -148,7 +147,7 @@ void Stream::continue_request() {
     }
     is_head_stopped_ = false;
     run_request_head_filters(head_resume_index_);
-    connection_.notify_stream();
+    connection_->notify_stream();
 }
 
 void Stream::on_request_body(std::string_view data, bool end_stream) {
@@ -191,12 +190,12 @@ void Stream::on_downstream_error(ProxyError error) {
     bool client_can_hear = error.kind == ProxyError::Kind::BadRequest ||
                            error.kind == ProxyError::Kind::BodyTooLarge ||
                            error.kind == ProxyError::Kind::DownstreamTimeout;
-    if (!is_response_started_ && client_can_hear && !connection_.is_broken()) {
+    if (!is_response_started_ && client_can_hear && !connection_->is_broken()) {
         send_local_reply(status, error, error.name(), "text/plain");
         return;
     }
     is_aborted_ = true;
-    connection_.notify_stream();
+    connection_->notify_stream();
 }
 
 void Stream::send_local_reply(int status, ProxyError error, std::string_view body,
@@ -207,7 +206,7 @@ void Stream::send_local_reply(int status, ProxyError error, std::string_view bod
             error_ = error;
         }
         is_aborted_ = true;
-        connection_.notify_stream();
+        connection_->notify_stream();
         return;
     }
     if (error.is_error()) {
@@ -227,7 +226,7 @@ void Stream::send_local_reply(int status, ProxyError error, std::string_view bod
         head->headers.add_unowned("x-gantry-overloaded", "true", http::HeaderId::Other);
     }
     if (status >= 400 && !is_request_complete_) {
-        connection_.set_keep_alive(false);  // the rest of the request body is not read
+        connection_->set_keep_alive(false);  // the rest of the request body is not read
     }
     encode_response_head(*head, body.empty());
     if (!body.empty()) {
@@ -237,7 +236,7 @@ void Stream::send_local_reply(int status, ProxyError error, std::string_view bod
 
 void Stream::encode_response_head(http::ResponseHead& head, bool end_stream) {
     if (head.status < 200 && head.status != 101) {
-        connection_.write_response_head(head, request_method_, false);  // interim: no filters
+        connection_->write_response_head(head, request_method_, false);  // interim: no filters
         return;
     }
     is_response_started_ = true;
@@ -245,7 +244,7 @@ void Stream::encode_response_head(http::ResponseHead& head, bool end_stream) {
     for (size_t i = filter_count_; i-- > 0;) {
         filters_[i]->on_response_head(head, end_stream);
     }
-    connection_.write_response_head(head, request_method_, end_stream);
+    connection_->write_response_head(head, request_method_, end_stream);
     if (end_stream) {
         mark_response_complete();
     }
@@ -256,7 +255,7 @@ void Stream::encode_response_body(std::string_view data, bool end_stream) {
         filters_[i]->on_response_body(data, end_stream);
     }
     body_bytes_sent_ += data.size();
-    connection_.write_response_body(data, end_stream);
+    connection_->write_response_body(data, end_stream);
     if (end_stream) {
         mark_response_complete();
     }
@@ -266,13 +265,13 @@ void Stream::encode_response_trailers(http::HeaderMap& trailers) {
     for (size_t i = filter_count_; i-- > 0;) {
         filters_[i]->on_response_trailers(trailers);
     }
-    connection_.write_response_trailers(trailers);
+    connection_->write_response_trailers(trailers);
     mark_response_complete();
 }
 
 void Stream::mark_response_complete() {
     is_response_complete_ = true;
-    connection_.notify_stream();
+    connection_->notify_stream();
 }
 
 void Stream::pause_request_body() {
@@ -281,13 +280,13 @@ void Stream::pause_request_body() {
 
 void Stream::resume_request_body() {
     is_request_body_paused_ = false;
-    connection_.notify_stream();
+    connection_->notify_stream();
 }
 
 void Stream::set_upstream_active(bool active) {
     is_upstream_active_ = active;
     if (!active) {
-        connection_.notify_stream();
+        connection_->notify_stream();
     }
 }
 

@@ -7,15 +7,15 @@
 namespace gantry::proxy {
 
 void Stream::write_access_log() {
-    observability::AccessLogBuffer* buffer = connection_.worker().access_log();
+    observability::AccessLogBuffer* buffer = connection_->worker().access_log();
     const observability::AccessLogFormat* format =
         generation_ ? generation_->generation->access_log_format() : nullptr;
     if (buffer == nullptr || format == nullptr) {
         return;
     }
     observability::AccessLogRecord record;
-    record.remote_addr = connection_.remote_ip();
-    record.remote_port = connection_.remote_port();
+    record.remote_addr = connection_->remote_ip();
+    record.remote_port = connection_->remote_port();
     record.start_time = start_wall_;
     if (request_ != nullptr) {
         record.method = request_->method;
@@ -37,7 +37,7 @@ void Stream::write_access_log() {
     record.upstream_response_time = upstream_time_;
     record.request_id = request_id_;
     record.error = error_.name();
-    record.listener = connection_.listener_name();
+    record.listener = connection_->listener_name();
     if (route_ != nullptr) {
         if (const auto* forward = std::get_if<config::ForwardAction>(&route_->action)) {
             record.route_cluster = forward->cluster;

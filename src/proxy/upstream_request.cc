@@ -52,8 +52,8 @@ UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
     , is_upgrade_(is_upgrade)
     , body_queue_(stream.arena())
     , body_sending_(stream.arena())
-    , body_event_(stream.connection().socket().get_executor())
-    , pump_done_event_(stream.connection().socket().get_executor())
+    , body_event_(stream.connection().worker().io_context())
+    , pump_done_event_(stream.connection().worker().io_context())
     , executor_(stream.connection().socket().get_executor()) {}
 
 UpstreamRequest::~UpstreamRequest() {

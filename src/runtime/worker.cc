@@ -1,8 +1,10 @@
 #include <algorithm>
+#include <malloc.h>
 
 #include <boost/asio/post.hpp>
 
 #include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/stream.h>
 #include <gantry/runtime/listener.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/worker.h>
@@ -16,8 +18,11 @@ namespace {
 constexpr size_t kReadBufferSize = 16 * 1024;
 // A typical request head with its fields fits in 4 KiB of arena; bigger ones spill to the heap.
 constexpr size_t kArenaBlockSize = 4 * 1024;
-// Free blocks kept per worker; beyond this, blocks go back to malloc.
+// Free blocks kept per worker; beyond this, blocks go back to malloc. Once a second the free
+// lists are trimmed to kKeptFreeBlocks.
 constexpr size_t kMaxFreeBlocks = 256;
+constexpr size_t kKeptFreeBlocks = 32;
+constexpr uint64_t kTicksPerTrim = 10;
 constexpr auto kHousekeepingInterval = std::chrono::milliseconds(100);
 
 }  // namespace
@@ -136,22 +141,89 @@ void Worker::start_housekeeping() {
         if (access_log_buffer_) {
             access_log_buffer_->flush();
         }
+        if (++housekeeping_ticks_ % kTicksPerTrim == 0) {
+            return_idle_memory();
+        }
         start_housekeeping();
     });
 }
 
+void Worker::return_idle_memory() {
+    // After a burst, pooled blocks beyond a small reserve go back to malloc, and malloc gives
+    // freed pages back to the kernel, so idle connections are not charged for a past peak.
+    size_t freed = buffers_.trim(kKeptFreeBlocks) + arena_blocks_.trim(kKeptFreeBlocks) +
+                   strings_.trim(kKeptFreeBlocks);
+    if (idle_parsers_.size() > kKeptFreeBlocks) {
+        freed += idle_parsers_.size() - kKeptFreeBlocks;
+        idle_parsers_.resize(kKeptFreeBlocks);
+    }
+    if (idle_streams_.size() > kKeptFreeBlocks) {
+        freed += idle_streams_.size() - kKeptFreeBlocks;
+        idle_streams_.resize(kKeptFreeBlocks);
+    }
+    bool released = freed > 0;
+    if (released) {
+        ::malloc_trim(0);
+    }
+}
+
 void Worker::add_connection(proxy::DownstreamConnection* connection) {
+    connection->set_registry_index(connections_.size());
     connections_.push_back(connection);
 }
 
 void Worker::remove_connection(proxy::DownstreamConnection* connection) {
-    auto it = std::find(connections_.begin(), connections_.end(), connection);
-    if (it != connections_.end()) {
-        *it = connections_.back();
+    size_t index = connection->registry_index();
+    if (index < connections_.size() && connections_[index] == connection) {
+        connections_[index] = connections_.back();
+        connections_[index]->set_registry_index(index);
         connections_.pop_back();
     }
     if (draining_) {
         check_drained();
+    }
+}
+
+namespace {
+
+bool same_limits(const http::Http1Limits& a, const http::Http1Limits& b) {
+    return a.max_header_bytes == b.max_header_bytes && a.max_headers == b.max_headers &&
+           a.max_body == b.max_body;
+}
+
+}  // namespace
+
+std::unique_ptr<http::Http1Parser> Worker::take_parser(const http::Http1Limits& limits) {
+    for (size_t i = idle_parsers_.size(); i-- > 0;) {
+        if (same_limits(idle_parsers_[i].limits, limits)) {
+            std::unique_ptr<http::Http1Parser> parser = std::move(idle_parsers_[i].parser);
+            idle_parsers_[i] = std::move(idle_parsers_.back());
+            idle_parsers_.pop_back();
+            return parser;
+        }
+    }
+    return std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Request, limits);
+}
+
+void Worker::give_parser(std::unique_ptr<http::Http1Parser> parser,
+                         const http::Http1Limits& limits) {
+    if (idle_parsers_.size() < kMaxFreeBlocks) {
+        idle_parsers_.push_back({limits, std::move(parser)});
+    }
+}
+
+std::unique_ptr<proxy::Stream> Worker::take_stream() {
+    if (idle_streams_.empty()) {
+        return std::make_unique<proxy::Stream>();
+    }
+    std::unique_ptr<proxy::Stream> stream = std::move(idle_streams_.back());
+    idle_streams_.pop_back();
+    return stream;
+}
+
+void Worker::give_stream(std::unique_ptr<proxy::Stream> stream) {
+    if (idle_streams_.size() < kMaxFreeBlocks) {
+        idle_streams_.push_back(std::move(stream));
     }
 }
 

@@ -77,6 +77,10 @@ public:
     // Tunnel support: bytes the client sent after the upgrade request.
     runtime::ByteBuffer& input() { return input_; }
 
+    size_t registry_index() const { return registry_index_; }
+
+    void set_registry_index(size_t index) { registry_index_ = index; }
+
     // Whether the client connection stays open after the current response.
     bool will_keep_alive() const { return keep_alive_; }
 
@@ -98,16 +102,20 @@ private:
     void on_deadline(boost::system::error_code ec);
     void close_socket();
     void release_idle_buffers();
+    void take_request_objects();
     const runtime::ListenerRuntime* listener();
 
     runtime::Worker& worker_;
     std::string listener_name_;
     uint64_t listener_generation_ = 0;
+    size_t registry_index_ = 0;
+    http::Http1Limits parser_limits_;
     const runtime::ListenerRuntime* listener_ = nullptr;
     boost::asio::ip::tcp::socket socket_;
     std::string remote_ip_;
     uint16_t remote_port_ = 0;
     runtime::ByteBuffer input_;
+    // Held while a request runs and given back to the worker while the connection idles.
     // The stream (and its arena) outlives the parser, whose heads live in that arena.
     std::unique_ptr<Stream> stream_;
     std::unique_ptr<http::Http1Parser> parser_;

@@ -7,10 +7,11 @@
 // mutex, and most events of a request are set before anybody waits. Owned by the object whose
 // state it signals; touched only by that object's worker thread.
 
-#include <optional>
+#include <memory>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -18,13 +19,13 @@ namespace gantry::runtime {
 
 class AsyncEvent {
 public:
-    explicit AsyncEvent(const boost::asio::any_io_executor& executor) : executor_(executor) {}
+    explicit AsyncEvent(boost::asio::io_context& io_context) : io_context_(&io_context) {}
 
     // Waits until set() is called (returns at once when it already was since the last reset()).
     boost::asio::awaitable<void> wait() {
         while (!is_set_) {
             if (!timer_) {
-                timer_.emplace(executor_);
+                timer_ = std::make_unique<boost::asio::steady_timer>(*io_context_);
             }
             timer_->expires_at(boost::asio::steady_timer::time_point::max());
             co_await timer_->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
@@ -43,8 +44,9 @@ public:
     bool is_set() const { return is_set_; }
 
 private:
-    boost::asio::any_io_executor executor_;
-    std::optional<boost::asio::steady_timer> timer_;
+    // Small while unused (two pointers), since every connection has a few of these.
+    boost::asio::io_context* io_context_;
+    std::unique_ptr<boost::asio::steady_timer> timer_;
     bool is_set_ = false;
 };
 

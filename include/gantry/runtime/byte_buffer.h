@@ -99,6 +99,13 @@ public:
 
     size_t block_size() const { return block_size_; }
 
+    // Frees all but `keep` free blocks; returns how many were freed.
+    size_t trim(size_t keep) {
+        size_t freed = free_.size() > keep ? free_.size() - keep : 0;
+        free_.resize(free_.size() - freed);
+        return freed;
+    }
+
 private:
     size_t block_size_;
     size_t max_free_;
@@ -143,6 +150,13 @@ public:
             free_.push_back(std::move(text));
         }
         text = std::string();
+    }
+
+    // Frees all but `keep` free strings; returns how many were freed.
+    size_t trim(size_t keep) {
+        size_t freed = free_.size() > keep ? free_.size() - keep : 0;
+        free_.resize(free_.size() - freed);
+        return freed;
     }
 
 private:

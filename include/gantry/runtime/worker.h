@@ -31,7 +31,8 @@
 
 namespace gantry::proxy {
 class DownstreamConnection;
-}
+class Stream;
+}  // namespace gantry::proxy
 
 namespace gantry::runtime {
 
@@ -99,8 +100,16 @@ public:
 
     bool is_draining() const { return draining_; }
 
+    // Registry of open client connections (for drain); O(1) both ways.
     void add_connection(proxy::DownstreamConnection* connection);
     void remove_connection(proxy::DownstreamConnection* connection);
+
+    // Per-request objects that connections give back while they idle, so an idle keep-alive
+    // connection holds neither a parser nor a stream.
+    std::unique_ptr<http::Http1Parser> take_parser(const http::Http1Limits& limits);
+    void give_parser(std::unique_ptr<http::Http1Parser> parser, const http::Http1Limits& limits);
+    std::unique_ptr<proxy::Stream> take_stream();
+    void give_stream(std::unique_ptr<proxy::Stream> stream);
 
 private:
     void apply_generation(std::shared_ptr<const Generation> generation);
@@ -108,6 +117,7 @@ private:
     void begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
     void check_drained();
     void finish_pending_handlers();
+    void return_idle_memory();
 
     size_t index_;
     boost::asio::io_context io_context_;
@@ -124,7 +134,16 @@ private:
     boost::asio::steady_timer housekeeping_timer_;
     boost::asio::steady_timer drain_timer_;
     std::vector<proxy::DownstreamConnection*> connections_;
+
+    struct IdleParser {
+        http::Http1Limits limits;
+        std::unique_ptr<http::Http1Parser> parser;
+    };
+
+    std::vector<IdleParser> idle_parsers_;
+    std::vector<std::unique_ptr<proxy::Stream>> idle_streams_;
     bool draining_ = false;
+    uint64_t housekeeping_ticks_ = 0;
     std::function<void()> on_drained_;
 };
 
