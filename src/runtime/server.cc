@@ -112,7 +112,7 @@ bool Server::start() {
     for (auto& worker : workers_) {
         worker->start(generation_);
     }
-    log::info("gantry ", GANTRY_VERSION, " ready: ", count, " workers, ",
+    log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
     return true;
 }
