@@ -4,6 +4,8 @@
 
 #include <gantry/http/headers.h>
 
+#include "ascii.h"
+
 namespace gantry::http {
 namespace {
 
@@ -36,63 +38,61 @@ constexpr unsigned char lower(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
 }
 
-// `lower_name` is already lower-case and the lengths are known to be equal.
-bool equals_lower(std::string_view name, std::string_view lower_name) {
-    for (size_t i = 0; i < name.size(); ++i) {
-        if (lower(static_cast<unsigned char>(name[i])) !=
-            static_cast<unsigned char>(lower_name[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-HeaderId match(std::string_view name, HeaderId a) {
-    return equals_lower(name, kNames[static_cast<size_t>(a)]) ? a : HeaderId::Other;
-}
-
-HeaderId match(std::string_view name, HeaderId a, HeaderId b) {
-    HeaderId id = match(name, a);
-    return id != HeaderId::Other ? id : match(name, b);
-}
-
-HeaderId match(std::string_view name, HeaderId a, HeaderId b, HeaderId c) {
-    HeaderId id = match(name, a, b);
-    return id != HeaderId::Other ? id : match(name, c);
+// Lower-cases the ASCII letters of eight bytes at once (bytes >= 0x80 are left alone).
+uint64_t lower_word(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    uint64_t low7 = w & (0x7F * kOnes);
+    uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;  // high bit set where byte >= 'A'
+    uint64_t above_z = low7 + (0x7F - 'Z') * kOnes;     // high bit set where byte > 'Z'
+    uint64_t upper = (at_least_a ^ above_z) & ~w & (0x80 * kOnes);
+    return w | (upper >> 2);
 }
 
 }  // namespace
 
-// Dispatching on length first means at most three byte-wise compares per lookup.
+// Dispatching on length leaves at most three candidates, each checked with one to three word
+// compares (see ascii.h); kNames and these literals agree, as the unit tests check.
 HeaderId header_id(std::string_view name) {
     using enum HeaderId;
+    using detail::equals_at;
+    const char* s = name.data();
     switch (name.size()) {
         case 2:
-            return match(name, Te);
+            return equals_at<"te">(s) ? Te : Other;
         case 4:
-            return match(name, Host, Date);
+            return equals_at<"host">(s) ? Host : equals_at<"date">(s) ? Date : Other;
         case 6:
-            return match(name, Expect, Server);
+            return equals_at<"expect">(s) ? Expect : equals_at<"server">(s) ? Server : Other;
         case 7:
-            return match(name, Upgrade, Trailer, Referer);
+            return equals_at<"upgrade">(s)   ? Upgrade
+                   : equals_at<"trailer">(s) ? Trailer
+                   : equals_at<"referer">(s) ? Referer
+                                             : Other;
         case 8:
-            return match(name, Location);
+            return equals_at<"location">(s) ? Location : Other;
         case 10:
-            return match(name, Connection, KeepAlive, UserAgent);
+            return equals_at<"connection">(s)   ? Connection
+                   : equals_at<"keep-alive">(s) ? KeepAlive
+                   : equals_at<"user-agent">(s) ? UserAgent
+                                                : Other;
         case 12:
-            return match(name, ContentType, XRequestId);
+            return equals_at<"content-type">(s)   ? ContentType
+                   : equals_at<"x-request-id">(s) ? XRequestId
+                                                  : Other;
         case 14:
-            return match(name, ContentLength);
+            return equals_at<"content-length">(s) ? ContentLength : Other;
         case 15:
-            return match(name, XForwardedFor);
+            return equals_at<"x-forwarded-for">(s) ? XForwardedFor : Other;
         case 16:
-            return match(name, ProxyConnection);
+            return equals_at<"proxy-connection">(s) ? ProxyConnection : Other;
         case 17:
-            return match(name, TransferEncoding, XForwardedProto);
+            return equals_at<"transfer-encoding">(s)   ? TransferEncoding
+                   : equals_at<"x-forwarded-proto">(s) ? XForwardedProto
+                                                       : Other;
         case 18:
-            return match(name, ProxyAuthenticate);
+            return equals_at<"proxy-authenticate">(s) ? ProxyAuthenticate : Other;
         case 19:
-            return match(name, ProxyAuthorization);
+            return equals_at<"proxy-authorization">(s) ? ProxyAuthorization : Other;
         default:
             return Other;
     }
@@ -107,7 +107,24 @@ bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
         return false;
     }
-    for (size_t i = 0; i < a.size(); ++i) {
+    size_t n = a.size();
+    if (n >= 8) {
+        // Whole words, the last one overlapping the previous so no byte loop is needed.
+        for (size_t i = 0;; i += 8) {
+            size_t at = i + 8 <= n ? i : n - 8;
+            uint64_t x;
+            uint64_t y;
+            std::memcpy(&x, a.data() + at, 8);
+            std::memcpy(&y, b.data() + at, 8);
+            if (x != y && lower_word(x) != lower_word(y)) {
+                return false;
+            }
+            if (at + 8 == n) {
+                return true;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; ++i) {
         if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) {
             return false;
         }
@@ -255,18 +272,17 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
 
 size_t HeaderMap::remove(std::string_view name) {
     HeaderId id = header_id(name);
-    auto tail = std::remove_if(fields_.begin(), fields_.end(),
-                               [&](const HeaderField& f) { return field_matches(f, name, id); });
-    size_t removed = static_cast<size_t>(fields_.end() - tail);
-    fields_.erase(tail, fields_.end());
-    return removed;
+    if (id != HeaderId::Other) {
+        return remove(id);
+    }
+    return remove_if([&](const HeaderField& f) { return field_matches(f, name, id); });
 }
 
 size_t HeaderMap::remove(HeaderId id) {
     if (id == HeaderId::Other) {
         return 0;
     }
-    return remove(header_name(id));
+    return remove_if([id](const HeaderField& f) { return f.id == id; });
 }
 
 const HeaderField* HeaderMap::get(std::string_view name) const {

@@ -1,18 +1,30 @@
+#include <algorithm>
+#include <cassert>
+#include <cstring>
 #include <llhttp.h>
 #include <new>
 #include <optional>
 #include <string>
 
-#include <gantry/http/hop_by_hop.h>
 #include <gantry/http/http1_parser.h>
 
+#include "ascii.h"
 #include "http1_validation.h"
+#include "token_list.h"
 
 namespace gantry::http {
 namespace {
 
 // llhttp's header_state for a field it parses no further (see llhttp's HEADER_STATE enum).
 constexpr uint8_t kLlhttpGeneralHeader = 0;
+
+// Built with LLHTTP_STRICT_MODE (as CMake does), llhttp rejects every non-token byte of a field
+// name itself, so only the empty name is left to us. A build against a lenient llhttp (which
+// lets SP through) keeps the full check.
+constexpr bool kLlhttpStrict = LLHTTP_STRICT_MODE != 0;
+
+// Room for a typical head's fields, reserved once so the field list does not regrow per field.
+constexpr size_t kInitialFields = 16;
 
 int on_url(llhttp_t* p, const char* at, size_t len);
 int on_status(llhttp_t* p, const char* at, size_t len);
@@ -44,7 +56,16 @@ llhttp_settings_t make_settings() {
 // Shared by every parser: llhttp only reads it.
 const llhttp_settings_t kSettings = make_settings();
 
-const char* reason_for_llhttp_error(llhttp_errno_t err) {
+// True when strict llhttp stopped at a space inside a field name (lenient llhttp let it through
+// and we rejected the name ourselves once it was complete). `end` bounds the bytes llhttp was
+// given, so the byte it stopped at may be looked at.
+bool stopped_at_space_in_name(const llhttp_t& parser, const char* end) {
+    const char* pos = llhttp_get_error_pos(&parser);
+    return pos != nullptr && pos < end && *pos == ' ' &&
+           std::strcmp(llhttp_get_error_reason(&parser), "Invalid header token") == 0;
+}
+
+const char* reason_for_llhttp_error(const llhttp_t& parser, llhttp_errno_t err, const char* end) {
     switch (err) {
         case HPE_INVALID_METHOD:
             return "invalid-method";
@@ -53,7 +74,8 @@ const char* reason_for_llhttp_error(llhttp_errno_t err) {
         case HPE_INVALID_VERSION:
             return "invalid-version";
         case HPE_INVALID_HEADER_TOKEN:
-            return "invalid-header-field";
+            return stopped_at_space_in_name(parser, end) ? "invalid-header-name"
+                                                         : "invalid-header-field";
         case HPE_INVALID_CONTENT_LENGTH:
         case HPE_UNEXPECTED_CONTENT_LENGTH:
             return "invalid-content-length";
@@ -70,7 +92,10 @@ const char* reason_for_llhttp_error(llhttp_errno_t err) {
         case HPE_UNEXPECTED_SPACE:
             return "invalid-start-line";
         case HPE_STRICT:
-            return "invalid-chunk-framing";
+            // Strict mode's CRLF checks: after a chunk (size line or data) or after a head line.
+            return std::strstr(llhttp_get_error_reason(&parser), "chunk") != nullptr
+                       ? "invalid-chunk-framing"
+                       : "bare-cr";
         default:
             return "malformed-message";
     }
@@ -112,6 +137,41 @@ private:
     std::pmr::memory_resource* mr_ = nullptr;
 };
 
+// One span llhttp reports (a field name, a value, the target, the reason phrase). While next()
+// runs it is a view of the caller's input, so a field that arrives whole is never copied here;
+// a span still open when next() returns is copied, since the caller may then drop those bytes.
+struct Piece {
+    std::string_view view;  // bytes of the current input
+    std::string copy;       // bytes from earlier next() calls; reused, never shrunk
+    bool copied = false;
+
+    void add(const char* at, size_t len) {
+        if (!copied && view.empty()) {
+            view = std::string_view(at, len);
+            return;
+        }
+        keep();
+        copy.append(at, len);
+    }
+
+    // Copies the bytes seen so far; nothing to do while none have arrived.
+    void keep() {
+        if (!copied && !view.empty()) {
+            copy.assign(view.data(), view.size());
+            copied = true;
+            view = {};
+        }
+    }
+
+    std::string_view get() const { return copied ? std::string_view(copy) : view; }
+
+    void clear() {
+        view = {};
+        copy.clear();
+        copied = false;
+    }
+};
+
 }  // namespace
 
 namespace detail {
@@ -125,10 +185,10 @@ struct Http1ParserState {
     Http1ParserState(Kind k, const Http1Limits& l) : kind(k), limits(l) {
         llhttp_init(&parser, kind == Kind::Request ? HTTP_REQUEST : HTTP_RESPONSE, &kSettings);
         parser.data = this;
-        field.reserve(64);
-        value.reserve(256);
-        url.reserve(256);
-        status_text.reserve(32);
+        field.copy.reserve(64);
+        value.copy.reserve(256);
+        url.copy.reserve(256);
+        status_text.copy.reserve(32);
     }
 
     Kind kind;
@@ -147,16 +207,25 @@ struct Http1ParserState {
     bool error_set = false;
     uint64_t head_bytes = 0;
 
-    // Pieces of the current field, accumulated across next() calls; reused, never shrunk.
-    std::string field;
-    std::string value;
-    std::string url;
-    std::string status_text;
+    // Spans of the current field, the target and the reason phrase.
+    Piece field;
+    Piece value;
+    Piece url;
+    Piece status_text;
+    HeaderId field_id = HeaderId::Other;  // of `field`, known once its name is complete
 
-    // Facts gathered from the head's fields.
+    // Head fields from pending_fields on still view the current input; keep_pending_fields()
+    // copies them into the head's memory in one block before that input can go away.
+    static constexpr size_t kNone = ~size_t{0};
+    size_t pending_fields = kNone;
+    std::string_view kept_start_text;  // target or reason phrase, copied into the head's memory
+
+    // Facts gathered from the head's fields. Fields are found by index: their views move when
+    // pending fields are kept.
     uint32_t field_count = 0;
     uint32_t host_count = 0;
-    std::string_view host;
+    size_t host_index = kNone;
+    size_t upgrade_index = kNone;
     std::optional<uint64_t> content_length;
     bool te_present = false;
     bool te_chunked_final = false;
@@ -165,7 +234,6 @@ struct Http1ParserState {
     bool connection_close = false;
     bool connection_keep_alive = false;
     bool connection_upgrade = false;
-    std::string_view upgrade;
     bool expect_continue = false;
     bool expect_other = false;
     uint64_t chunked_total = 0;
@@ -193,7 +261,14 @@ struct Http1ParserState {
     void begin_message(std::pmr::memory_resource* resource);
     void reset_field_facts();
     int add_field();
-    int note_framing_field(const HeaderField& f);
+    // Copies the pending fields' bytes (and those from `from` on, when given) into one block of
+    // the head's memory; returns the copy of the first byte, or nullptr when none were pending.
+    const char* keep_pending_fields(const char* from = nullptr);
+    void keep_head_bytes();
+    void keep_open_pieces();
+    int add_trailer(std::string_view name, std::string_view v);
+    std::string_view field_value(size_t index);
+    int note_framing_field(const HeaderField& f, size_t index);
     void note_connection_field(std::string_view v);
     int note_transfer_encoding(std::string_view v);
     int finish_head();
@@ -223,48 +298,44 @@ Http1ParserState& state_of(llhttp_t* p) {
     return *static_cast<Http1ParserState*>(p->data);
 }
 
-// Head pieces are bounded by the head limit already; trailers are only bounded by the scanner
-// after llhttp returns, so cap every accumulator here to keep a huge trailer from growing them.
-int append_piece(Http1ParserState& s, std::string& to, const char* at, size_t len) {
-    if (to.size() + len > s.limits.max_header_bytes) {
-        return s.fail(431, "header-too-large");
-    }
-    to.append(at, len);
+int on_url(llhttp_t* p, const char* at, size_t len) {
+    state_of(p).url.add(at, len);
     return 0;
 }
 
-int on_url(llhttp_t* p, const char* at, size_t len) {
-    auto& s = state_of(p);
-    return append_piece(s, s.url, at, len);
-}
-
 int on_status(llhttp_t* p, const char* at, size_t len) {
-    auto& s = state_of(p);
-    return append_piece(s, s.status_text, at, len);
+    state_of(p).status_text.add(at, len);
+    return 0;
 }
 
 int on_header_field(llhttp_t* p, const char* at, size_t len) {
-    auto& s = state_of(p);
-    return append_piece(s, s.field, at, len);
+    state_of(p).field.add(at, len);
+    return 0;
 }
 
 int on_header_field_complete(llhttp_t* p) {
     auto& s = state_of(p);
-    if (!detail::is_valid_field_name(s.field)) {
+    std::string_view name = s.field.get();
+    if constexpr (kLlhttpStrict) {
+        assert(name.empty() || detail::is_valid_field_name(name));
+        if (name.empty()) {
+            return s.fail(400, "invalid-header-name");
+        }
+    } else if (!detail::is_valid_field_name(name)) {
         return s.fail(400, "invalid-header-name");
     }
     // We frame Content-Length and Transfer-Encoding ourselves (lists, duplicates, codings), so
     // llhttp must treat them as plain fields; finish_head() hands it the result.
-    HeaderId id = header_id(s.field);
-    if (id == HeaderId::ContentLength || id == HeaderId::TransferEncoding) {
+    s.field_id = header_id(name);
+    if (s.field_id == HeaderId::ContentLength || s.field_id == HeaderId::TransferEncoding) {
         p->header_state = kLlhttpGeneralHeader;
     }
     return 0;
 }
 
 int on_header_value(llhttp_t* p, const char* at, size_t len) {
-    auto& s = state_of(p);
-    return append_piece(s, s.value, at, len);
+    state_of(p).value.add(at, len);
+    return 0;
 }
 
 int on_header_value_complete(llhttp_t* p) {
@@ -277,7 +348,11 @@ int on_header_value_complete(llhttp_t* p) {
 
 int on_headers_complete(llhttp_t* p) {
     auto& s = state_of(p);
+    s.keep_head_bytes();
     int rc = s.finish_head();
+    // The target and reason now live in the head; nothing below reads these spans again.
+    s.url.clear();
+    s.status_text.clear();
     if (rc != 0) {
         return rc;
     }
@@ -329,58 +404,132 @@ void Http1ParserState::begin_message(std::pmr::memory_resource* resource) {
     value.clear();
     url.clear();
     status_text.clear();
+    field_id = HeaderId::Other;
+    pending_fields = kNone;
+    kept_start_text = {};
     reset_field_facts();
 }
 
 void Http1ParserState::reset_field_facts() {
     field_count = 0;
     host_count = 0;
-    host = {};
+    host_index = kNone;
+    upgrade_index = kNone;
     content_length.reset();
     te_present = te_chunked_final = te_chunked_twice = te_other_coding = false;
     connection_close = connection_keep_alive = connection_upgrade = false;
-    upgrade = {};
     expect_continue = expect_other = false;
     chunked_total = 0;
 }
 
 int Http1ParserState::add_field() {
-    if (!detail::is_valid_field_name(field)) {
-        return fail(400, "invalid-header-name");
-    }
     if (++field_count > limits.max_headers) {
         return fail(431, "too-many-headers");
     }
-    std::string_view v = detail::trim_ows(value);
+    std::string_view name = field.get();
+    std::string_view v = value.get();
+    if (!v.empty() &&
+        (v.back() == ' ' || v.back() == '\t' || v.front() == ' ' || v.front() == '\t')) {
+        v = detail::trim_ows(v);
+    }
     if (phase == Phase::Body) {
-        // Trailers may not carry framing, routing or hop-by-hop fields: drop them silently.
-        switch (header_id(field)) {
-            case HeaderId::Other:
-            case HeaderId::XForwardedFor:
-            case HeaderId::XForwardedProto:
-            case HeaderId::XRequestId:
-            case HeaderId::UserAgent:
-            case HeaderId::Referer:
-            case HeaderId::ContentType:
-            case HeaderId::Location:
-            case HeaderId::Server:
-            case HeaderId::Date:
-                trailers->add(field, v);
-                return 0;
-            default:
-                return 0;
-        }
+        return add_trailer(name, v);
     }
     HeaderMap& headers = head_headers();
-    headers.add(field, v);
-    return note_framing_field(headers.fields().back());
+    auto& fields = headers.fields_;
+    if (!field.copied && !value.copied) [[likely]] {
+        if (fields.capacity() == 0) {
+            fields.reserve(kInitialFields);
+        }
+        if (pending_fields == kNone) {
+            pending_fields = fields.size();
+        }
+        fields.push_back(HeaderField{name, v, field_id});
+    } else {
+        keep_pending_fields();  // pending fields stay one run of input bytes
+        headers.add(name, v);
+    }
+    return field_id == HeaderId::Other ? 0 : note_framing_field(fields.back(), fields.size() - 1);
 }
 
-int Http1ParserState::note_framing_field(const HeaderField& f) {
+int Http1ParserState::add_trailer(std::string_view name, std::string_view v) {
+    // Trailers may not carry framing, routing or hop-by-hop fields: drop them silently.
+    switch (field_id) {
+        case HeaderId::Other:
+        case HeaderId::XForwardedFor:
+        case HeaderId::XForwardedProto:
+        case HeaderId::XRequestId:
+        case HeaderId::UserAgent:
+        case HeaderId::Referer:
+        case HeaderId::ContentType:
+        case HeaderId::Location:
+        case HeaderId::Server:
+        case HeaderId::Date:
+            trailers->add(name, v);
+            return 0;
+        default:
+            return 0;
+    }
+}
+
+const char* Http1ParserState::keep_pending_fields(const char* from) {
+    if (pending_fields == kNone) {
+        return nullptr;
+    }
+    HeaderMap& headers = head_headers();
+    auto& fields = headers.fields_;
+    // Pending fields arrived in input order within one input: copy the span they cover once.
+    const char* begin = from != nullptr ? from : fields[pending_fields].name.data();
+    const char* end = begin;
+    for (size_t i = pending_fields; i < fields.size(); ++i) {
+        const HeaderField& f = fields[i];
+        end = std::max(end, f.name.data() + f.name.size());
+        if (!f.value.empty()) {
+            end = std::max(end, f.value.data() + f.value.size());
+        }
+    }
+    std::string_view kept =
+        headers.store(std::string_view(begin, static_cast<size_t>(end - begin)));
+    for (size_t i = pending_fields; i < fields.size(); ++i) {
+        HeaderField& f = fields[i];
+        f.name = std::string_view(kept.data() + (f.name.data() - begin), f.name.size());
+        f.value = f.value.empty()
+                      ? std::string_view{}
+                      : std::string_view(kept.data() + (f.value.data() - begin), f.value.size());
+    }
+    pending_fields = kNone;
+    return kept.data();
+}
+
+void Http1ParserState::keep_head_bytes() {
+    Piece& start = is_request() ? url : status_text;
+    std::string_view text = start.get();
+    if (start.copied || text.empty() || pending_fields == kNone) {
+        keep_pending_fields();
+        kept_start_text = head_headers().store(text);
+        return;
+    }
+    // The start-line span and the pending fields view the same input, the start line first, so
+    // one block holds them all.
+    kept_start_text = std::string_view(keep_pending_fields(text.data()), text.size());
+}
+
+void Http1ParserState::keep_open_pieces() {
+    field.keep();
+    value.keep();
+    url.keep();
+    status_text.keep();
+}
+
+std::string_view Http1ParserState::field_value(size_t index) {
+    return index == kNone ? std::string_view{} : head_headers().fields()[index].value;
+}
+
+int Http1ParserState::note_framing_field(const HeaderField& f, size_t index) {
     switch (f.id) {
         case HeaderId::Host:
             ++host_count;
-            host = f.value;
+            host_index = index;
             return 0;
         case HeaderId::ContentLength: {
             uint64_t cl = 0;
@@ -401,10 +550,10 @@ int Http1ParserState::note_framing_field(const HeaderField& f) {
             note_connection_field(f.value);
             return 0;
         case HeaderId::Upgrade:
-            upgrade = f.value;
+            upgrade_index = index;
             return 0;
         case HeaderId::Expect:
-            if (iequals(f.value, "100-continue")) {
+            if (detail::iequals_literal<"100-continue">(f.value)) {
                 expect_continue = true;
             } else {
                 expect_other = true;
@@ -416,9 +565,23 @@ int Http1ParserState::note_framing_field(const HeaderField& f) {
 }
 
 void Http1ParserState::note_connection_field(std::string_view v) {
-    connection_close = connection_close || header_has_token(v, "close");
-    connection_keep_alive = connection_keep_alive || header_has_token(v, "keep-alive");
-    connection_upgrade = connection_upgrade || header_has_token(v, "upgrade");
+    detail::for_each_token(v, [this](std::string_view token) {
+        using detail::equals_at;
+        switch (token.size()) {
+            case 5:
+                connection_close = connection_close || equals_at<"close">(token.data());
+                break;
+            case 7:
+                connection_upgrade = connection_upgrade || equals_at<"upgrade">(token.data());
+                break;
+            case 10:
+                connection_keep_alive =
+                    connection_keep_alive || equals_at<"keep-alive">(token.data());
+                break;
+            default:
+                break;
+        }
+    });
 }
 
 int Http1ParserState::note_transfer_encoding(std::string_view v) {
@@ -430,7 +593,7 @@ int Http1ParserState::note_transfer_encoding(std::string_view v) {
         if (coding.empty()) {
             return fail(400, "invalid-transfer-encoding");
         }
-        if (iequals(coding, "chunked")) {
+        if (detail::iequals_literal<"chunked">(coding)) {
             te_chunked_twice = te_chunked_twice || te_chunked_final;
             te_chunked_final = true;
         } else {
@@ -505,7 +668,7 @@ int Http1ParserState::finish_request_head() {
     }
     head.version_major = parser.http_major;
     head.version_minor = parser.http_minor;
-    head.target = head.headers.store(url);
+    head.target = kept_start_text;
     detail::TargetParts parts = detail::parse_target(head.method, head.target);
     if (parts.error != nullptr) {
         return fail(400, parts.error);
@@ -519,6 +682,7 @@ int Http1ParserState::finish_request_head() {
     if (host_count == 0 && http11) {
         return fail(400, "missing-host");
     }
+    std::string_view host = field_value(host_index);
     if (host_count == 1 && !detail::is_valid_authority(host)) {
         return fail(400, "invalid-host");
     }
@@ -534,6 +698,7 @@ int Http1ParserState::finish_request_head() {
     head.content_length = te_present ? std::nullopt : content_length;
     head.is_chunked = te_present;
     head.keep_alive = http11 ? !connection_close : (connection_keep_alive && !connection_close);
+    std::string_view upgrade = field_value(upgrade_index);
     head.wants_upgrade = connection_upgrade && !upgrade.empty();
     head.upgrade = head.wants_upgrade ? upgrade : std::string_view{};
     apply_framing_to_llhttp(false);
@@ -547,7 +712,7 @@ int Http1ParserState::finish_response_head() {
         return fail(502, "invalid-status-line");
     }
     head.status = status;
-    head.reason = head.headers.store(status_text);
+    head.reason = kept_start_text;
     head.version_major = parser.http_major;
     head.version_minor = parser.http_minor;
     bool tunnel = status == 101 || (request_was_connect && status >= 200 && status < 300);
@@ -595,7 +760,13 @@ Http1Event Http1ParserState::run(std::string_view& input) {
         err == HPE_OK ? feed.size() : static_cast<size_t>(llhttp_get_error_pos(&parser) - data);
     consumed = std::min(consumed, feed.size());
     // The scanner sees bytes in order; an error it finds came before anything llhttp reported.
-    detail::ScanError scan = scanner.scan(std::string_view(data, consumed));
+    detail::ScanError scan;
+    if (scanner.active()) {
+        scan = scanner.scan(std::string_view(data, consumed));
+    }
+    // The caller may drop or overwrite the input once next() returns.
+    keep_open_pieces();
+    keep_pending_fields();
     if (scan.status != 0) {
         error_set = false;
         return fail_event(scan.status, scan.reason);
@@ -629,7 +800,7 @@ Http1Event Http1ParserState::run(std::string_view& input) {
                 phase = Phase::Failed;
                 return error;
             }
-            return fail_event(400, reason_for_llhttp_error(err));
+            return fail_event(400, reason_for_llhttp_error(parser, err, data + feed.size()));
     }
 }
 

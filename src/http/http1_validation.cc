@@ -1,8 +1,15 @@
 #include "http1_validation.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 
 #include <gantry/http/headers.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gantry::http::detail {
 namespace {
@@ -27,57 +34,45 @@ constexpr bool is_ctl(unsigned char c) {
     return c < 0x20 || c == 0x7F;
 }
 
-bool is_tchar(unsigned char c) {
-    if (is_alpha(c) || is_digit(c)) {
-        return true;
+using ByteSet = std::array<bool, 256>;
+
+constexpr ByteSet make_set(bool alnum, std::string_view extra) {
+    ByteSet set{};
+    for (int c = 0; c < 256; ++c) {
+        auto u = static_cast<unsigned char>(c);
+        set[u] = alnum && (is_alpha(u) || is_digit(u));
     }
-    switch (c) {
-        case '!':
-        case '#':
-        case '$':
-        case '%':
-        case '&':
-        case '\'':
-        case '*':
-        case '+':
-        case '-':
-        case '.':
-        case '^':
-        case '_':
-        case '`':
-        case '|':
-        case '~':
-            return true;
-        default:
-            return false;
+    for (char c : extra) {
+        set[static_cast<unsigned char>(c)] = true;
     }
+    return set;
 }
 
-bool is_unreserved_or_sub_delim(unsigned char c) {
-    if (is_alpha(c) || is_digit(c)) {
-        return true;
+constexpr ByteSet kTchar = make_set(true, "!#$%&'*+-.^_`|~");
+constexpr ByteSet kRegNameChar = make_set(true, "-._~!$&'()*+,;=");
+
+// Bytes that may not appear in a request-target: controls, SP, DEL, non-ASCII (which must be
+// percent-encoded) and '#' (fragments are never sent).
+constexpr ByteSet make_target_reject() {
+    ByteSet set{};
+    for (int c = 0; c < 256; ++c) {
+        set[static_cast<size_t>(c)] = c <= 0x20 || c >= 0x7F || c == '#';
     }
-    switch (c) {
-        case '-':
-        case '.':
-        case '_':
-        case '~':
-        case '!':
-        case '$':
-        case '&':
-        case '\'':
-        case '(':
-        case ')':
-        case '*':
-        case '+':
-        case ',':
-        case ';':
-        case '=':
-            return true;
-        default:
-            return false;
-    }
+    return set;
 }
+
+constexpr ByteSet kTargetReject = make_target_reject();
+
+// Bytes that end a line or may not appear inside one: controls other than HTAB, and DEL.
+constexpr ByteSet make_line_special() {
+    ByteSet set{};
+    for (int c = 0; c < 256; ++c) {
+        set[static_cast<size_t>(c)] = (c < 0x20 && c != '\t') || c == 0x7F;
+    }
+    return set;
+}
+
+constexpr ByteSet kLineSpecial = make_line_special();
 
 bool is_valid_reg_name(std::string_view host) {
     if (host.empty()) {
@@ -85,20 +80,15 @@ bool is_valid_reg_name(std::string_view host) {
     }
     for (size_t i = 0; i < host.size(); ++i) {
         auto c = static_cast<unsigned char>(host[i]);
-        if (c == '%') {
-            if (i + 2 >= host.size()) {
-                return false;
-            }
-            if (!is_hex(static_cast<unsigned char>(host[i + 1])) ||
-                !is_hex(static_cast<unsigned char>(host[i + 2]))) {
-                return false;
-            }
-            i += 2;
+        if (kRegNameChar[c]) {
             continue;
         }
-        if (!is_unreserved_or_sub_delim(c)) {
+        // pct-encoded: '%' HEXDIG HEXDIG
+        if (c != '%' || i + 2 >= host.size() || !is_hex(static_cast<unsigned char>(host[i + 1])) ||
+            !is_hex(static_cast<unsigned char>(host[i + 2]))) {
             return false;
         }
+        i += 2;
     }
     return true;
 }
@@ -184,22 +174,12 @@ TargetParts parse_absolute_form(std::string_view target) {
 
 }  // namespace
 
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 bool is_valid_field_name(std::string_view name) {
     if (name.empty()) {
         return false;
     }
     for (char c : name) {
-        if (!is_tchar(static_cast<unsigned char>(c))) {
+        if (!kTchar[static_cast<unsigned char>(c)]) {
             return false;
         }
     }
@@ -264,10 +244,8 @@ TargetParts parse_target(std::string_view method, std::string_view target) {
         parts.error = "invalid-target";
         return parts;
     }
-    for (char ch : target) {
-        auto c = static_cast<unsigned char>(ch);
-        // Fragments are never part of a request-target; non-ASCII must be percent-encoded.
-        if (c <= 0x20 || c >= 0x7F || c == '#') {
+    for (char c : target) {
+        if (kTargetReject[static_cast<unsigned char>(c)]) {
             parts.error = "invalid-target";
             return parts;
         }
@@ -303,27 +281,202 @@ void FramingScanner::stop() {
     mode_ = Mode::Off;
 }
 
+namespace {
+
+#if defined(__SSE2__)
+// Bit i set when byte i of the 16 at `p` ends a line or may not appear inside one.
+unsigned line_special_mask(const char* p) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);  // x <= 0x1F
+    ctl = _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), ctl);
+    ctl = _mm_or_si128(ctl, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+    return static_cast<unsigned>(_mm_movemask_epi8(ctl));
+}
+
+// Bit i set when byte i of the 16 at `p` is `c`.
+unsigned byte_mask(const char* p, char c) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))));
+}
+#endif
+
+// Finds, in order, the bytes of [begin, end) that end a line or may not appear inside one (see
+// kLineSpecial). With SSE2 it classifies sixteen bytes per load and keeps that block's mask, so
+// consecutive short lines cost a few instructions each.
+class LineSpecialCursor {
+public:
+    LineSpecialCursor(const char* begin, const char* end) : begin_(begin), end_(end) {}
+
+    // The first such byte at or after `from` (which only moves forward), or end.
+    const char* next(const char* from) {
+#if defined(__SSE2__)
+        if (block_ != nullptr && from < block_ + 16) {
+            unsigned left = mask_ & (~0U << (from - block_));
+            if (left != 0) {
+                return block_ + std::countr_zero(left);
+            }
+            from = block_ + 16;
+            if (from >= end_) {
+                return end_;
+            }
+        }
+        if (end_ - begin_ >= 16) {
+            while (end_ - from >= 16) {
+                block_ = from;
+                mask_ = line_special_mask(from);
+                if (mask_ != 0) {
+                    return from + std::countr_zero(mask_);
+                }
+                from += 16;
+            }
+            if (from == end_) {
+                return end_;
+            }
+            // The 16 bytes that end at end_, less the ones already looked at.
+            block_ = end_ - 16;
+            mask_ = line_special_mask(block_);
+            unsigned left = mask_ & (~0U << (from - block_));
+            return left != 0 ? block_ + std::countr_zero(left) : end_;
+        }
+#endif
+        while (from < end_ && !kLineSpecial[static_cast<unsigned char>(*from)]) {
+            ++from;
+        }
+        return from;
+    }
+
+private:
+    const char* begin_;
+    const char* end_;
+    const char* block_ = nullptr;
+    unsigned mask_ = 0;
+};
+
+struct StartLineCounts {
+    size_t spaces = 0;
+    bool tab = false;
+};
+
+// Spaces and tabs in the request-line [p, line_end); `end` bounds what may be read.
+StartLineCounts count_spaces_and_tabs(const char* p, const char* line_end, const char* end) {
+    StartLineCounts counts;
+#if defined(__SSE2__)
+    for (; p < line_end && end - p >= 16; p += 16) {
+        unsigned valid = line_end - p >= 16 ? 0xFFFFU : (1U << (line_end - p)) - 1;
+        for (unsigned spaces = byte_mask(p, ' ') & valid; spaces != 0; spaces &= spaces - 1) {
+            ++counts.spaces;
+        }
+        counts.tab = counts.tab || (byte_mask(p, '\t') & valid) != 0;
+    }
+#else
+    (void)end;
+#endif
+    for (; p < line_end; ++p) {
+        counts.spaces += *p == ' ' ? 1 : 0;
+        counts.tab = counts.tab || *p == '\t';
+    }
+    return counts;
+}
+
+}  // namespace
+
 ScanError FramingScanner::scan(std::string_view bytes) {
-    size_t i = 0;
-    while (i < bytes.size() && mode_ != Mode::Off) {
+    const char* p = bytes.data();
+    const char* end = p + bytes.size();
+    while (p < end && mode_ != Mode::Off) {
         if (mode_ == Mode::ChunkData) {
-            uint64_t take = std::min<uint64_t>(chunk_size_, bytes.size() - i);
+            uint64_t take = std::min<uint64_t>(chunk_size_, static_cast<uint64_t>(end - p));
             chunk_size_ -= take;
-            i += static_cast<size_t>(take);
+            p += take;
             if (chunk_size_ == 0) {
                 mode_ = Mode::ChunkDataCr;
             }
             continue;
         }
-        auto c = static_cast<unsigned char>(bytes[i++]);
         bool in_lines =
             mode_ == Mode::StartLine || mode_ == Mode::Headers || mode_ == Mode::Trailers;
+        if (in_lines && !cr_ && line_len_ == 0) {
+            const char* next = mode_ == Mode::Headers ? scan_header_lines(bytes.data(), p, end)
+                                                      : scan_whole_line(bytes.data(), p, end);
+            if (next != p) {
+                p = next;
+                continue;
+            }
+        }
+        auto c = static_cast<unsigned char>(*p++);
         ScanError err = in_lines ? line_byte(c) : chunk_byte(c);
         if (err.status != 0) {
             return err;
         }
     }
     return {};
+}
+
+// Header lines from `p` (a line start) as long as each ends in CRLF before `end` and the
+// byte-wise path would accept all of it; stops after the empty line that ends the head. Returns
+// where the byte-wise path has to take over (`p` itself when the first line is left to it).
+const char* FramingScanner::scan_header_lines(const char* begin, const char* p, const char* end) {
+    LineSpecialCursor specials(begin, end);
+    for (;;) {
+        const char* cr = specials.next(p);
+        if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') {
+            return p;
+        }
+        if (cr == p) {
+            mode_ = Mode::Off;
+            return cr + 2;
+        }
+        if (*p == ' ' || *p == '\t') {
+            return p;  // obs-fold: line_byte() reports it
+        }
+        p = cr + 2;
+    }
+}
+
+// The start line or a trailer line from `p` (a line start) when its CRLF lies before `end` and
+// the byte-wise path would accept every byte of it: applies the same state change and returns the
+// byte after the LF. Otherwise returns `p` and changes nothing, leaving the line to line_byte().
+const char* FramingScanner::scan_whole_line(const char* begin, const char* p, const char* end) {
+    const char* cr = LineSpecialCursor(begin, end).next(p);
+    if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') {
+        return p;
+    }
+    auto len = static_cast<size_t>(cr - p);
+    if (mode_ == Mode::Trailers) {
+        bool folded = len > 0 && (*p == ' ' || *p == '\t');
+        if (folded || trailer_bytes_ + len + 2 > max_trailer_bytes_) {
+            return p;
+        }
+        trailer_bytes_ += len + 2;
+        if (len == 0) {
+            mode_ = Mode::Off;
+        }
+        return cr + 2;
+    }
+    if (mode_ != Mode::StartLine) {
+        return p;
+    }
+    if (len == 0) {
+        // RFC 9112 2.2: empty lines before a request-line are ignored.
+        return request_ ? cr + 2 : p;
+    }
+    if (request_) {
+        StartLineCounts counts = count_spaces_and_tabs(p, cr, end);
+        if (counts.tab || spaces_ + counts.spaces != 2) {
+            return p;
+        }
+        spaces_ += static_cast<uint32_t>(counts.spaces);
+    } else {
+        std::memcpy(status_line_, p, std::min(len, sizeof(status_line_)));
+        line_len_ = static_cast<uint32_t>(len);
+        bool ok = end_start_line().status == 0;
+        line_len_ = 0;
+        if (!ok) {
+            return p;
+        }
+    }
+    mode_ = Mode::Headers;
+    return cr + 2;
 }
 
 ScanError FramingScanner::line_byte(unsigned char c) {

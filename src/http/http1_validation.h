@@ -1,12 +1,14 @@
 #pragma once
 
-// Byte-level checks for the HTTP/1 parser that llhttp (built without LLHTTP_STRICT_MODE) leaves
-// to its user: field-name tokens, Host syntax, Content-Length lists, request-target forms, and a
-// line/chunk framing scanner that enforces CRLF, rejects obs-fold and control bytes, and checks
-// the CRLF after each chunk's data. Pure functions and a small value type; no allocation.
+// Byte-level checks for the HTTP/1 parser that llhttp leaves to its user: field-name tokens,
+// Host syntax, Content-Length lists, request-target forms, and a line/chunk framing scanner that
+// enforces CRLF, rejects obs-fold and control bytes, and checks the CRLF after each chunk's data.
+// Pure functions and a small value type; no allocation.
 
 #include <cstdint>
 #include <string_view>
+
+#include "token_list.h"
 
 namespace gantry::http::detail {
 
@@ -32,9 +34,6 @@ struct TargetParts {
 // and asterisk-form for OPTIONS. Authority-form (CONNECT) is rejected by the caller earlier.
 TargetParts parse_target(std::string_view method, std::string_view target);
 
-// Removes leading and trailing SP/HTAB.
-std::string_view trim_ows(std::string_view s);
-
 struct ScanError {
     int status = 0;  // 0: no error; otherwise the request-side status (400 or 431)
     const char* reason = "";
@@ -42,12 +41,18 @@ struct ScanError {
 
 // Checks the bytes llhttp consumed, in order, across next() calls. The parser tells it where the
 // head ends and whether a chunked body follows; Content-Length and close-delimited bodies are not
-// scanned.
+// scanned. Whole lines are checked a block of bytes at a time; a line that is incomplete or would
+// fail goes through the byte-wise state machine, which alone decides every error and its reason.
 class FramingScanner {
 public:
     void reset(bool request, uint64_t max_trailer_bytes);
     void start_chunked_body();
     void stop();
+
+    // False once the bytes still to come are not scanned (after the head of a message whose body
+    // is not chunked, or after the trailers).
+    bool active() const { return mode_ != Mode::Off; }
+
     ScanError scan(std::string_view bytes);
 
 private:
@@ -64,6 +69,8 @@ private:
         Off,
     };
 
+    const char* scan_header_lines(const char* begin, const char* p, const char* end);
+    const char* scan_whole_line(const char* begin, const char* p, const char* end);
     ScanError line_byte(unsigned char c);
     ScanError end_line();
     ScanError start_line_byte(unsigned char c);

@@ -5,6 +5,7 @@
 // Owned by the RequestHead/ResponseHead that holds it; touched only by the worker thread that
 // owns the stream. Names keep the case they arrived with; lookups are case-insensitive.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory_resource>
 #include <string_view>
@@ -40,6 +41,7 @@ enum class HeaderId : uint8_t {
 };
 
 // Returns the id for a header name, matched case-insensitively; HeaderId::Other when unknown.
+// Costs a length switch and one or two word compares: cheap enough to call once per field.
 HeaderId header_id(std::string_view name);
 
 // Returns the canonical lower-case spelling of a well-known id ("" for Other).
@@ -47,6 +49,10 @@ std::string_view header_name(HeaderId id);
 
 // True when a and b are equal ignoring ASCII case.
 bool iequals(std::string_view a, std::string_view b);
+
+namespace detail {
+struct Http1ParserState;
+}  // namespace detail
 
 struct HeaderField {
     std::string_view name;
@@ -82,6 +88,16 @@ public:
     size_t remove(std::string_view name);
     size_t remove(HeaderId id);
 
+    // Removes every field for which pred(field) is true in one pass, keeping the others' order;
+    // returns how many were removed. The bytes stay owned by the map.
+    template <typename Pred>
+    size_t remove_if(Pred pred) {
+        auto tail = std::remove_if(fields_.begin(), fields_.end(), pred);
+        auto removed = static_cast<size_t>(fields_.end() - tail);
+        fields_.erase(tail, fields_.end());
+        return removed;
+    }
+
     // The first field with this name or id, or nullptr.
     const HeaderField* get(std::string_view name) const;
     const HeaderField* get(HeaderId id) const;
@@ -109,6 +125,10 @@ public:
     std::pmr::memory_resource* resource() const { return mr_; }
 
 private:
+    // The HTTP/1 parser appends fields that still view its input and copies their bytes in one
+    // block once the head (or the input) ends; see http1_parser.cc.
+    friend struct detail::Http1ParserState;
+
     struct OwnedBlock;
 
     char* allocate_owned(size_t size);

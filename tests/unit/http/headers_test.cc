@@ -68,6 +68,23 @@ TEST_CASE("header_id returns Other for unknown or near-miss names", "[http][head
     CHECK(gantry::http::header_name(HeaderId::Other).empty());
 }
 
+TEST_CASE("header_id folds the case of letters only", "[http][headers]") {
+    using gantry::http::header_id;
+    // Each of these differs from a well-known name by 0x20 in a byte that is not a letter, which a
+    // blanket "| 0x20" would wrongly accept.
+    CHECK(header_id("content\rlength") == HeaderId::Other);  // '\r' | 0x20 == '-'
+    CHECK(header_id("x\rforwarded\rfor") == HeaderId::Other);
+    CHECK(header_id("keep\ralive") == HeaderId::Other);
+    CHECK(header_id("te") == HeaderId::Te);
+    CHECK(header_id("T\x05") == HeaderId::Other);  // 0x05 | 0x20 == '%', not 'e'
+    CHECK(header_id("HOST") == HeaderId::Host);
+    CHECK(header_id("hOsT") == HeaderId::Host);
+    CHECK(header_id("\xc8ost") == HeaderId::Other);              // 0xC8 | 0x20 == 0xE8
+    CHECK(header_id("Proxy-Authorizatioo") == HeaderId::Other);  // the last of three windows
+    CHECK(header_id("Proxy-Authorozation") == HeaderId::Other);  // the middle window
+    CHECK(header_id("Xroxy-Authorization") == HeaderId::Other);  // the first window
+}
+
 TEST_CASE("iequals ignores ASCII case only", "[http][headers]") {
     CHECK(gantry::http::iequals("Content-Type", "content-type"));
     CHECK(gantry::http::iequals("", ""));
@@ -76,6 +93,28 @@ TEST_CASE("iequals ignores ASCII case only", "[http][headers]") {
     // Bytes above 0x7F are compared exactly, not case-folded by a locale.
     CHECK_FALSE(gantry::http::iequals("\xC3\xA9", "\xC3\x89"));
     CHECK_FALSE(gantry::http::iequals("@", "`"));
+}
+
+TEST_CASE("iequals compares long strings a word at a time with the same rules", "[http][headers]") {
+    using gantry::http::iequals;
+    CHECK(iequals("X-Forwarded-Proto", "x-forwarded-proto"));
+    CHECK(iequals("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"));
+    CHECK(iequals("0123456789-_.~!", "0123456789-_.~!"));
+    // A difference in any position, including the overlapping last word.
+    std::string base = "Sec-WebSocket-Extensions";
+    for (size_t i = 0; i < base.size(); ++i) {
+        INFO("position " << i);
+        std::string other = base;
+        other[i] = '#';
+        CHECK_FALSE(iequals(base, other));
+        std::string flipped = base;
+        flipped[i] = static_cast<char>(flipped[i] ^ 0x20);
+        bool letter = std::isalpha(static_cast<unsigned char>(base[i])) != 0;
+        CHECK(iequals(base, flipped) == letter);
+    }
+    CHECK_FALSE(iequals("abcdefgh@", "abcdefgh`"));
+    CHECK_FALSE(iequals("abcdefgh[", "abcdefgh{"));
+    CHECK_FALSE(iequals("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", "\xC3\x89\xC3\x89\xC3\x89\xC3\x89"));
 }
 
 TEST_CASE("HeaderMap copies names and values into its memory resource", "[http][headers]") {
@@ -152,6 +191,23 @@ TEST_CASE("HeaderMap remove by name and by id counts removed fields", "[http][he
     CHECK(map.fields()[0].name == "Keep");
     map.clear();
     CHECK(map.empty());
+}
+
+TEST_CASE("HeaderMap remove_if drops matching fields in one pass and keeps order",
+          "[http][headers]") {
+    HeaderMap map;
+    for (const char* name : {"A", "b", "C", "d", "E", "f"}) {
+        map.add(name, "v");
+    }
+    size_t removed = map.remove_if([](const gantry::http::HeaderField& f) {
+        return std::islower(static_cast<unsigned char>(f.name[0])) != 0;
+    });
+    CHECK(removed == 3);
+    REQUIRE(map.size() == 3);
+    CHECK(map.fields()[0].name == "A");
+    CHECK(map.fields()[1].name == "C");
+    CHECK(map.fields()[2].name == "E");
+    CHECK(map.remove_if([](const gantry::http::HeaderField&) { return false; }) == 0);
 }
 
 TEST_CASE("HeaderMap add_unowned keeps the caller's bytes and id", "[http][headers]") {

@@ -55,3 +55,43 @@ TEST_CASE("remove_hop_by_hop keeps Upgrade for tunnels and never removes Host",
     gantry::http::remove_hop_by_hop(headers, true);
     CHECK(names(headers) == "Host;Upgrade;Sec-WebSocket-Key;");
 }
+
+TEST_CASE("remove_hop_by_hop removes well-known fields Connection names, by id",
+          "[http][hop_by_hop]") {
+    gantry::http::HeaderMap headers;
+    headers.add("Host", "h");
+    headers.add("X-Forwarded-For", "10.0.0.1");
+    headers.add("Content-Type", "text/plain");
+    headers.add("Connection", "x-forwarded-for, CONTENT-TYPE");
+    headers.add("x-forwarded-for", "10.0.0.2");
+    headers.add("Accept", "*/*");
+    gantry::http::remove_hop_by_hop(headers, false);
+    CHECK(names(headers) == "Host;Accept;");
+}
+
+TEST_CASE("remove_hop_by_hop handles more listed names than it keeps inline",
+          "[http][hop_by_hop]") {
+    gantry::http::HeaderMap headers;
+    headers.add("Host", "h");
+    std::string first_list;
+    std::string second_list;
+    for (int i = 0; i < 20; ++i) {
+        headers.add("X-Opt-" + std::to_string(i), "1");
+        std::string& list = i < 10 ? first_list : second_list;
+        list += (i % 2 == 0 ? "x-opt-" : "X-OPT-") + std::to_string(i) + " , ";
+    }
+    headers.add("X-Keep", "1");
+    headers.add("Connection", first_list);
+    headers.add("Connection", second_list);
+    gantry::http::remove_hop_by_hop(headers, false);
+    CHECK(names(headers) == "Host;X-Keep;");
+}
+
+TEST_CASE("remove_hop_by_hop leaves a head without hop-by-hop fields alone", "[http][hop_by_hop]") {
+    gantry::http::HeaderMap headers;
+    headers.add("Host", "h");
+    headers.add("User-Agent", "ua");
+    headers.add("Accept", "*/*");
+    gantry::http::remove_hop_by_hop(headers, true);
+    CHECK(names(headers) == "Host;User-Agent;Accept;");
+}

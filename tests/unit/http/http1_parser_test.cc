@@ -372,6 +372,35 @@ TEST_CASE("request heads are built in the resource given to reset()", "[http][pa
     CHECK(parser.request().headers.get(gantry::http::HeaderId::Host)->value == "h");
 }
 
+TEST_CASE("a head that arrives in pieces never views a buffer the caller reused",
+          "[http][parser]") {
+    std::pmr::monotonic_buffer_resource arena;
+    Http1Parser parser(Kind::Request, {});
+    parser.reset(&arena);
+    const std::string head =
+        "GET /pieces?q=1 HTTP/1.1\r\nHost: example.com\r\nX-Long: abcdefghijklmnop\r\n"
+        "X-Other: 1\r\n\r\n";
+    // Every split point, with the first buffer overwritten before the rest arrives.
+    for (size_t cut = 1; cut < head.size(); ++cut) {
+        INFO("cut at " << cut);
+        parser.reset(&arena);
+        std::string first = head.substr(0, cut);
+        std::string_view in(first);
+        REQUIRE(parser.next(in).kind == Http1EventKind::NeedMore);
+        std::string rest = std::string(in) + head.substr(cut);
+        first.assign(first.size(), '#');
+        std::string_view in2(rest);
+        REQUIRE(parser.next(in2).kind == Http1EventKind::HeadComplete);
+        rest.assign(rest.size(), '#');
+        const auto& req = parser.request();
+        CHECK(req.target == "/pieces?q=1");
+        CHECK(req.query == "q=1");
+        CHECK(req.authority == "example.com");
+        CHECK(describe_headers(req.headers) ==
+              "Host=example.com;X-Long=abcdefghijklmnop;X-Other=1;");
+    }
+}
+
 TEST_CASE("reset() never touches the previous message's arena", "[http][parser]") {
     Http1Parser parser(Kind::Request, {});
     std::optional<gantry::http::RequestHead> kept;
@@ -499,8 +528,33 @@ TEST_CASE("control bytes in field names or values are rejected", "[http][parser]
     CHECK(ok.error_status == 0);
 }
 
+TEST_CASE("control bytes are found at every offset of long and short lines", "[http][parser]") {
+    // Lines of every length around the 16-byte blocks the scanner reads, with the bad byte at
+    // each position, and heads shorter than one block.
+    for (size_t len = 0; len < 40; ++len) {
+        std::string value(len, 'v');
+        std::string ok = "GET / HTTP/1.1\r\nHost: h\r\nX: " + value + "\r\n\r\n";
+        CHECK(request(ok).error_status == 0);
+        for (size_t at = 0; at < len; ++at) {
+            INFO("length " << len << " at " << at);
+            for (char bad : {'\x01', '\x7f', '\n', '\r'}) {
+                std::string v = value;
+                v[at] = bad;
+                Trace t = drive(Kind::Request, "GET / HTTP/1.1\r\nHost: h\r\nX: a" + v + "\r\n\r\n",
+                                {}, {});
+                CHECK(t.error_status == 400);
+            }
+        }
+    }
+    CHECK(request("GET / HTTP/1.0\r\n\r\n").error_status == 0);
+    require_request_error("GET / HTTP/1.0\r\n\n", 400);
+    require_request_error("GET / HTTP/1.0\r\nX:\x01\r\n\r\n", 400);
+}
+
 TEST_CASE("malformed field names are rejected", "[http][parser]") {
     require_request_error("GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400);
+    require_request_error("GET / HTTP/1.1\r\nHo st: h\r\n\r\n", 400);
+    require_request_error("GET / HTTP/1.1\r\nHost: h\r\nContent Length: 5\r\n\r\n", 400);
     require_request_error("GET / HTTP/1.1\r\nHost\t: h\r\n\r\n", 400);
     require_request_error("GET / HTTP/1.1\r\n: h\r\nHost: h\r\n\r\n", 400);
     require_request_error("GET / HTTP/1.1\r\nHo(st: h\r\n\r\n", 400);

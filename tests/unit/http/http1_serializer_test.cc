@@ -185,3 +185,24 @@ TEST_CASE("RequestHead::has_body reflects the framing facts", "[http][message]")
     head.is_chunked = true;
     CHECK(head.has_body());
 }
+
+TEST_CASE("serialized heads carry empty values and append to what the buffer holds",
+          "[http][serializer]") {
+    gantry::http::ResponseHead head;
+    head.status = 204;
+    head.headers.add("X-Empty", "");
+    head.headers.add_unowned("X-Null", std::string_view{}, HeaderId::Other);
+    std::string out = "previous bytes|";
+    gantry::http::serialize_response_head(head, BodyFraming::None, 0, out);
+    CHECK(out == "previous bytes|HTTP/1.1 204 No Content\r\nX-Empty: \r\nX-Null: \r\n\r\n");
+
+    gantry::http::RequestHead req;
+    req.method = "GET";
+    std::string req_out;
+    gantry::http::serialize_request_head(req, {}, BodyFraming::Chunked, 0, req_out);
+    CHECK(req_out == "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    req_out.clear();
+    gantry::http::serialize_request_head(req, "/x", BodyFraming::ContentLength,
+                                         18446744073709551615ULL, req_out);
+    CHECK(req_out == "GET /x HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n");
+}
