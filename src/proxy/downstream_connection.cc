@@ -185,7 +185,6 @@ asio::awaitable<bool> DownstreamConnection::serve_one_request() {
     bool keep = keep_alive_ && stream_->is_request_complete() && !stream_->is_aborted() &&
                 !is_broken_ && !is_draining_ && !is_closed_;
     stream_->finish();
-    ++requests_served_;
     co_return keep;
 }
 
@@ -360,10 +359,6 @@ void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
     deadline_timer_.expires_at(deadline_);
     deadline_timer_.async_wait(
         [self = shared_from_this()](boost::system::error_code ec) { self->on_deadline(ec); });
-}
-
-void DownstreamConnection::disarm_deadline() {
-    deadline_ = Clock::time_point::max();
 }
 
 void DownstreamConnection::on_deadline(boost::system::error_code ec) {

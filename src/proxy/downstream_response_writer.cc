@@ -72,9 +72,8 @@ http::BodyFraming DownstreamConnection::write_response_head(http::ResponseHead& 
         }
     }
     http::serialize_response_head(head, head_framing, length, pending_output_);
-    response_framing_ = head.status >= 200 ? framing : response_framing_;
-    if (end_stream && framing == http::BodyFraming::Chunked) {
-        http::append_last_chunk(http::HeaderMap(), pending_output_);
+    if (head.status >= 200) {
+        response_framing_ = framing;
     }
     flush();
     return framing;

@@ -68,8 +68,6 @@ filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers
     return filter::FilterStatus::Continue;
 }
 
-void RouterFilter::on_stream_end() noexcept {}
-
 void RouterFilter::abort() noexcept {
     if (upstream_ != nullptr) {
         upstream_->abort();

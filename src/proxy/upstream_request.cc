@@ -23,9 +23,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-// The client is paused while this much request body waits for the upstream.
+// The client is paused while this much request body waits for the upstream, and resumed when
+// the pump has taken the queue.
 constexpr size_t kBodyHighWatermark = 64 * 1024;
-constexpr size_t kBodyLowWatermark = 16 * 1024;
 constexpr Clock::time_point kNever = Clock::time_point::max();
 
 Clock::time_point deadline_after(Clock::time_point from, std::chrono::milliseconds timeout) {

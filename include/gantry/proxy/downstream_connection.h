@@ -98,7 +98,6 @@ private:
     void flush();
     void on_write_error();
     void arm_deadline(std::chrono::milliseconds timeout);
-    void disarm_deadline();
     void on_deadline(boost::system::error_code ec);
     void close_socket();
     void release_idle_buffers();
@@ -138,7 +137,6 @@ private:
     bool is_idle_ = false;
     bool is_readable_hint_ = false;
     bool is_closed_ = false;
-    uint64_t requests_served_ = 0;
 };
 
 }  // namespace gantry::proxy

@@ -30,7 +30,6 @@ public:
                                          bool end_stream) noexcept override;
     filter::FilterStatus on_request_body(std::string_view data, bool end_stream) noexcept override;
     filter::FilterStatus on_request_trailers(http::HeaderMap& trailers) noexcept override;
-    void on_stream_end() noexcept override;
 
     // Stops the upstream request (client went away, drain timeout).
     void abort() noexcept;
