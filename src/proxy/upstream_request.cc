@@ -187,6 +187,7 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     }
     boost::system::error_code ignored;
     connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    connection_->socket.non_blocking(true, ignored);  // for the inline write in send()
     co_return true;
 }
 
@@ -220,8 +221,20 @@ void UpstreamRequest::serialize_head() {
 
 asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_view bytes) {
     arm_idle();
-    auto [ec, n] = co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
-    co_return ec;
+    // A request head almost always fits the socket buffer: write it now, and go through the
+    // event loop only for what the socket did not take.
+    boost::system::error_code ec;
+    size_t written = connection_->socket.write_some(asio::buffer(bytes), ec);
+    if (!ec && written == bytes.size()) {
+        co_return ec;
+    }
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        co_return ec;
+    }
+    bytes.remove_prefix(ec ? 0 : written);
+    auto [write_ec, n] =
+        co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
+    co_return write_ec;
 }
 
 void UpstreamRequest::push_body(std::string_view data, bool end_stream) {
