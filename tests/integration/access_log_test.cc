@@ -11,31 +11,25 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
+// One worker writing its access log to @DIR@/access.log in `format`.
+std::string access_log_globals(const std::string& format) {
+    return "workers: 1\nlog:\n  access:\n    path: \"@DIR@/access.log\"\n    format: " + format +
+           "\n";
+}
+
 std::string config_with_format(const std::string& format) {
-    return R"(workers: 1
-log:
-  access:
-    path: "@DIR@/access.log"
-    format: )" +
-           format + R"(
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /nothing }
+    return one_host_config(R"(      - match: { prefix: /nothing }
         respond: { status: 404, body: "nothing here\n" }
       - match: { prefix: / }
         respond: { status: 200, body: "hello\n" }
-)";
+)",
+                           {}, access_log_globals(format));
 }
 
 // Waits until the access log holds at least `n` lines and returns them.
@@ -328,18 +322,9 @@ TEST_CASE("SIGUSR1 reopens the access log after logrotate renamed it",
 
 TEST_CASE("the access log goes to stdout in combined format by default",
           "[integration][access-log]") {
-    GantryProcess gantry(R"(workers: 1
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        respond: { status: 200, body: "hello\n" }
-)");
+    GantryProcess gantry(one_host_config(
+        "      - match: { prefix: / }\n        respond: { status: 200, body: \"hello\\n\" }\n", {},
+        "workers: 1\n"));
     REQUIRE(run_curl({"-A", "stdout-agent", gantry.url("/to-stdout")}).status == 200);
     CHECK(wait_until(
         [&] {
@@ -354,30 +339,15 @@ TEST_CASE("upstream variables in a custom format describe the upstream that answ
           "[integration][access-log]") {
     HttpUpstream upstream(
         [](const UpstreamRequest&) { return UpstreamResponse::text(201, "made"); });
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
-    GantryProcess gantry(R"(workers: 1
-log:
-  access:
-    path: "@DIR@/access.log"
-    format: "$request_method $uri $status $upstream_addr $upstream_status"
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /local }
+    GantryOptions options = with_upstream(upstream);
+    GantryProcess gantry(
+        one_host_config(R"(      - match: { prefix: /local }
         respond: { status: 200, body: "local" }
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)",
-                         options);
+)" + std::string(kForwardAllRoute),
+                        backend_cluster(),
+                        access_log_globals(
+                            R"("$request_method $uri $status $upstream_addr $upstream_status")")),
+        options);
     REQUIRE(run_curl({gantry.url("/proxied")}).status == 201);
     REQUIRE(run_curl({gantry.url("/local")}).status == 200);
     std::vector<std::string> lines = wait_for_lines(gantry.dir().file("access.log"), 2);

@@ -8,63 +8,42 @@
 namespace gantry::test {
 namespace {
 
-constexpr const char* kValidConfig = R"(workers: 1
-listeners:
+// One listener on a fixed port (`check` never binds it) and one virtual host whose only route
+// does `action`. The generated text keeps the line numbers the comments below refer to.
+std::string check_config(std::string_view action, std::string_view globals = "workers: 1\n",
+                         std::string_view listener_extra = {}) {
+    std::string out(globals);
+    out += R"(listeners:
   - name: main
     listen: ["127.0.0.1:18080"]
     virtual_hosts: [main]
-virtual_hosts:
+)";
+    out += listener_extra;
+    out += R"(virtual_hosts:
   - name: main
     domains: ["*"]
     routes:
       - match: { prefix: / }
-        respond: { status: 200, body: "ok\n" }
-)";
+        )";
+    out += action;
+    out += "\n";
+    return out;
+}
+
+constexpr std::string_view kRespondOk = R"(respond: { status: 200, body: "ok\n" })";
+
+const std::string kValidConfig = check_config(kRespondOk);
 
 // Line 6, column 5 holds a key that does not exist.
-constexpr const char* kUnknownKeyConfig = R"(workers: 1
-listeners:
-  - name: main
-    listen: ["127.0.0.1:18080"]
-    virtual_hosts: [main]
-    bogus_key: 1
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        respond: { status: 200, body: "ok\n" }
-)";
+const std::string kUnknownKeyConfig =
+    check_config(kRespondOk, "workers: 1\n", "    bogus_key: 1\n");
 
 // Line 11 names a cluster that does not exist.
-constexpr const char* kDanglingClusterConfig = R"(workers: 1
-listeners:
-  - name: main
-    listen: ["127.0.0.1:18080"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: nowhere }
-)";
+const std::string kDanglingClusterConfig = check_config("forward: { cluster: nowhere }");
 
 // Line 3 holds a malformed duration.
-constexpr const char* kBadDurationConfig = R"(workers: 1
-limits:
-  header_timeout: 10 seconds
-listeners:
-  - name: main
-    listen: ["127.0.0.1:18080"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        respond: { status: 200 }
-)";
+const std::string kBadDurationConfig =
+    check_config("respond: { status: 200 }", "workers: 1\nlimits:\n  header_timeout: 10 seconds\n");
 
 // Line 4 is not valid YAML (an unclosed flow sequence).
 constexpr const char* kSyntaxErrorConfig = R"(workers: 1

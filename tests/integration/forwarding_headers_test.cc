@@ -7,33 +7,13 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kConfig = R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
-
-GantryOptions with_upstream(const HttpUpstream& upstream) {
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
-    return options;
-}
+const std::string kConfig = proxy_config();
 
 // Sends one raw request on a new connection and reads the response.
 std::optional<HttpResponse> exchange(uint16_t port, const std::string& request,

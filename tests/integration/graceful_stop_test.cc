@@ -8,29 +8,17 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kConfig = R"(workers: 2
+const std::string kConfig = proxy_config({}, {}, R"(workers: 2
 log: { access: { path: "off" } }
 limits:
   drain_timeout: 10s
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
+)");
 
 UpstreamResponse slow_for_slow_path(const UpstreamRequest& r) {
     UpstreamResponse response = UpstreamResponse::text(200, "finished " + r.target);
@@ -45,8 +33,7 @@ UpstreamResponse slow_for_slow_path(const UpstreamRequest& r) {
 TEST_CASE("SIGTERM lets an in-flight request finish, refuses new connections and exits 0",
           "[integration][stop]") {
     HttpUpstream upstream(slow_for_slow_path);
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
 
     std::future<CurlResult> slow =
@@ -74,8 +61,7 @@ TEST_CASE("SIGTERM lets an in-flight request finish, refuses new connections and
 
 TEST_CASE("SIGTERM closes idle keep-alive connections and exits promptly", "[integration][stop]") {
     HttpUpstream upstream(slow_for_slow_path);
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
 
     std::vector<BufferedSocket> idle;
@@ -106,8 +92,7 @@ TEST_CASE("SIGTERM closes idle keep-alive connections and exits promptly", "[int
 
 TEST_CASE("SIGINT stops gantry like SIGTERM", "[integration][stop]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     REQUIRE(run_curl({gantry.url("/")}).status == 200);
     gantry.signal(SIGINT);
@@ -118,8 +103,7 @@ TEST_CASE("SIGINT stops gantry like SIGTERM", "[integration][stop]") {
 
 TEST_CASE("stop() of an idle gantry returns exit code 0", "[integration][stop]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     CHECK(gantry.stop() == 0);
     CHECK_FALSE(gantry.running());

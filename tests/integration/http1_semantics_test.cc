@@ -5,34 +5,14 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kConfig = R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    default: true
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
-
-GantryOptions with_upstream(const HttpUpstream& upstream) {
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
-    return options;
-}
+const std::string kConfig =
+    one_host_config(kForwardAllRoute, backend_cluster(), kQuietGlobals, "    default: true\n");
 
 UpstreamResponse echo_target(const UpstreamRequest& r) {
     return UpstreamResponse::text(200, r.method + " " + r.target + " " + r.body);
@@ -248,7 +228,7 @@ TEST_CASE("an idle keep-alive client connection is closed after limits.idle_time
           "[integration][http1]") {
     HttpUpstream upstream(echo_target);
     GantryOptions options = with_upstream(upstream);
-    GantryProcess gantry(std::string(kConfig) + "limits: { idle_timeout: 300ms }\n", options);
+    GantryProcess gantry(kConfig + "limits: { idle_timeout: 300ms }\n", options);
     BufferedSocket socket = connect_to(gantry.port());
     REQUIRE(socket.send_all("GET /once HTTP/1.1\r\nHost: a\r\n\r\n", deadline_in(2s)));
     std::optional<HttpResponse> r = read_response(socket, deadline_in(5s));

@@ -9,6 +9,7 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
@@ -17,24 +18,11 @@ namespace {
 constexpr uint64_t kGiB = 1024ull * 1024 * 1024;
 constexpr uint64_t kMaxGrowthKib = 32 * 1024;
 
-constexpr const char* kConfig = R"(workers: 1
-log: { access: { path: "off" } }
-limits:
-  max_request_body: 0
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
+const std::string kConfig = one_host_config(
+    R"(      - match: { prefix: / }
         forward: { cluster: backend, timeout: 0, idle_timeout: 30s }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
+)",
+    backend_cluster(), std::string(kQuietGlobals) + "limits:\n  max_request_body: 0\n");
 
 // Samples gantry's VmRSS while a transfer runs; the peak since start() is also read from VmHWM
 // after clearing it, when the kernel allows that.
@@ -91,8 +79,7 @@ TEST_CASE("a 1 GiB upload reaches the upstream intact in bounded memory",
         return UpstreamResponse::text(
             200, std::to_string(r.body_size) + " " + (r.body_is_pattern ? "intact" : "corrupt"));
     });
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     warm_up(gantry);
     RssWatch rss(gantry.pid());
@@ -130,8 +117,7 @@ TEST_CASE("a 1 GiB download reaches the client intact in bounded memory",
         response.headers.emplace_back("Content-Type", "application/octet-stream");
         return response;
     });
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     warm_up(gantry);
     RssWatch rss(gantry.pid());

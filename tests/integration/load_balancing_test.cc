@@ -5,34 +5,23 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
 std::string config(const std::string& lb, int weight_a, int weight_b) {
-    return R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: pair }
-clusters:
+    return one_host_config("      - match: { prefix: / }\n        forward: { cluster: pair }\n",
+                           R"(clusters:
   - name: pair
-    lb: )" +
-           lb + R"(
+    lb: )" + lb + R"(
     endpoints:
       - { address: "127.0.0.1:@A@", weight: )" +
-           std::to_string(weight_a) + R"( }
+                               std::to_string(weight_a) + R"( }
       - { address: "127.0.0.1:@B@", weight: )" +
-           std::to_string(weight_b) + R"( }
-)";
+                               std::to_string(weight_b) + R"( }
+)");
 }
 
 // Sends `n` requests over one keep-alive connection; returns which upstream answered each.

@@ -5,32 +5,18 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kConfig = R"(workers: 1
-log: { access: { path: "off" } }
-limits:
+const std::string kConfig = proxy_config({}, {}, std::string(kQuietGlobals) + R"(limits:
   max_headers: 20
   max_request_headers: 4KiB
   max_request_body: 1KiB
   header_timeout: 500ms
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
+)");
 
 struct Rejection {
     std::optional<HttpResponse> response;
@@ -115,8 +101,7 @@ std::vector<BadCase> bad_cases() {
 TEST_CASE("malformed requests are rejected, the connection closed, the upstream untouched",
           "[integration][malformed]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     for (const BadCase& c : bad_cases()) {
         SECTION(c.name) {
@@ -128,8 +113,7 @@ TEST_CASE("malformed requests are rejected, the connection closed, the upstream 
 
 TEST_CASE("a chunked body over max_request_body is refused with 413", "[integration][malformed]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     std::string chunk(600, 'x');
     std::string body = "258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n";
@@ -144,8 +128,7 @@ TEST_CASE("a chunked body over max_request_body is refused with 413", "[integrat
 TEST_CASE("a request head that does not arrive in header_timeout gets 408",
           "[integration][malformed]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     BufferedSocket socket = connect_to(gantry.port());
     REQUIRE(socket.is_open());
@@ -165,8 +148,7 @@ TEST_CASE("a request head that does not arrive in header_timeout gets 408",
 TEST_CASE("a well-formed request on the same listener still works after rejections",
           "[integration][malformed]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(kConfig, options);
     Rejection bad = send_bad(gantry.port(), "GET / HTTP/1.1\r\nX-Bad : v\r\nHost: a\r\n\r\n");
     REQUIRE(bad.response.has_value());

@@ -7,33 +7,13 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kForwardConfig = R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
-
-GantryOptions with_upstream(const HttpUpstream& upstream) {
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
-    return options;
-}
+const std::string kForwardConfig = proxy_config();
 
 // Answers with a body telling which request it saw.
 UpstreamResponse echo_target(const UpstreamRequest& r) {
@@ -111,23 +91,13 @@ TEST_CASE("keep-alive connections to the upstream are reused", "[integration][pr
 }
 
 TEST_CASE("a respond route answers without an upstream", "[integration][proxy]") {
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { path: /healthz }
+    GantryProcess gantry(one_host_config(R"(      - match: { path: /healthz }
         respond: { status: 200, body: "ok\n", content_type: text/plain }
       - match: { path: /teapot }
         respond: { status: 418, body: "{\"tea\":true}", content_type: application/json }
       - match: { path: /empty }
         respond: { status: 204 }
-)");
+)"));
     CurlResult ok = run_curl({gantry.url("/healthz")});
     CHECK(ok.status == 200);
     CHECK(ok.body == "ok\n");
@@ -145,23 +115,13 @@ virtual_hosts:
 }
 
 TEST_CASE("redirect routes build the Location from the request", "[integration][proxy]") {
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /to-https/ }
+    GantryProcess gantry(one_host_config(R"(      - match: { prefix: /to-https/ }
         redirect: { scheme: https, status: 301 }
       - match: { prefix: /moved/ }
         redirect: { host: new.example.com, path: /landing, strip_query: true, status: 302 }
       - match: { prefix: /secure/ }
         redirect: { scheme: https, host: secure.example.com, port: 8443, status: 308 }
-)");
+)"));
     CurlResult a = run_curl({"-H", "Host: www.example.com", gantry.url("/to-https/a?x=1")});
     CHECK(a.status == 301);
     CHECK(a.header("location") == "https://www.example.com/to-https/a?x=1");
@@ -252,17 +212,7 @@ virtual_hosts:
 
 TEST_CASE("routes match on method, headers, query, exact path and regex, first match wins",
           "[integration][proxy]") {
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /m, methods: [POST, PUT] }
+    GantryProcess gantry(one_host_config(R"(      - match: { prefix: /m, methods: [POST, PUT] }
         respond: { status: 200, body: "write" }
       - match: { prefix: /m, headers: { x-canary: "1" } }
         respond: { status: 200, body: "canary" }
@@ -276,7 +226,7 @@ virtual_hosts:
         respond: { status: 200, body: "exact" }
       - match: { regex: "/items/[0-9]+" }
         respond: { status: 200, body: "item" }
-)");
+)"));
     auto body_for = [&](std::vector<std::string> args) {
         CurlResult r = run_curl(args);
         return std::to_string(r.status) + " " + r.body;
@@ -313,19 +263,7 @@ TEST_CASE("route header mutations set, add and remove request and response heade
         return response;
     });
     GantryOptions options = with_upstream(upstream);
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-        request_headers:
+    GantryProcess gantry(proxy_config(R"(        request_headers:
           set: { x-env: prod }
           add: { x-multi: two }
           remove: [x-debug]
@@ -333,10 +271,7 @@ virtual_hosts:
           set: { x-served-by: gantry }
           add: { x-multi: b }
           remove: [server]
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)",
+)"),
                          options);
     CurlResult r = run_curl({"-H", "x-env: dev", "-H", "x-multi: one", "-H", "x-debug: 1", "-H",
                              "x-other: kept", gantry.url("/")});
@@ -357,24 +292,12 @@ TEST_CASE("rewrite_prefix replaces the matched prefix and keeps the query",
           "[integration][proxy]") {
     HttpUpstream upstream(echo_target);
     GantryOptions options = with_upstream(upstream);
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /api/v1/ }
+    GantryProcess gantry(one_host_config(R"(      - match: { prefix: /api/v1/ }
         forward: { cluster: backend, rewrite_prefix: /v1/ }
       - match: { prefix: /api/ }
         forward: { cluster: backend, rewrite_prefix: / }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
 )",
+                                         backend_cluster()),
                          options);
     CHECK(run_curl({gantry.url("/api/users?x=1")}).body == "GET /users?x=1");
     CHECK(run_curl({gantry.url("/api/v1/items/7")}).body == "GET /v1/items/7");
@@ -386,26 +309,14 @@ TEST_CASE("host_rewrite keeps, replaces or sets the upstream Host", "[integratio
         return UpstreamResponse::text(200, r.header("host").value_or("<none>"));
     });
     GantryOptions options = with_upstream(upstream);
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /keep }
+    GantryProcess gantry(one_host_config(R"(      - match: { prefix: /keep }
         forward: { cluster: backend }
       - match: { prefix: /upstream }
         forward: { cluster: backend, host_rewrite: upstream }
       - match: { prefix: /literal }
         forward: { cluster: backend, host_rewrite: backend.internal }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
 )",
+                                         backend_cluster()),
                          options);
     std::vector<std::string> host = {"-H", "Host: client.example.com"};
     auto body = [&](const std::string& path) {
@@ -426,24 +337,8 @@ TEST_CASE("idle pooled upstream connections are closed after the pool idle_timeo
           "[integration][proxy]") {
     HttpUpstream upstream(echo_target);
     GantryOptions options = with_upstream(upstream);
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
-  - name: backend
-    pool: { max_idle_per_endpoint: 4, idle_timeout: 300ms }
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)",
-                         options);
+    GantryProcess gantry(
+        proxy_config({}, "    pool: { max_idle_per_endpoint: 4, idle_timeout: 300ms }\n"), options);
     REQUIRE(run_curl({gantry.url("/pooled")}).status == 200);
     auto answered = Clock::now();
     CHECK(upstream.open_connections() == 1);

@@ -10,31 +10,19 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
 std::string config_with_body(const std::string& body) {
-    return R"(workers: 2
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /proxied }
+    return one_host_config(R"(      - match: { prefix: /proxied }
         forward: { cluster: backend }
       - match: { prefix: / }
         respond: { status: 200, body: ")" +
-           body + R"(" }
-clusters:
-  - name: backend
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
+                               body + "\" }\n",
+                           backend_cluster(), "workers: 2\nlog: { access: { path: \"off\" } }\n");
 }
 
 // Line 4, column 5 holds an unknown key.
@@ -145,8 +133,7 @@ int generation_of(const std::string& line) {
 
 TEST_CASE("reloads under steady traffic fail no request and take effect", "[integration][reload]") {
     HttpUpstream upstream([](const UpstreamRequest&) { return UpstreamResponse::text(200, "up"); });
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     GantryProcess gantry(config_with_body("v0"), options);
     TrafficLoop traffic(gantry.port());
     REQUIRE(wait_until([&] { return traffic.requests() > 20; }, 5s));
@@ -185,8 +172,7 @@ TEST_CASE("reloads under steady traffic fail no request and take effect", "[inte
 TEST_CASE("an invalid reload is rejected with its location and the old config keeps serving",
           "[integration][reload]") {
     HttpUpstream upstream;
-    GantryOptions options;
-    options.vars["UP"] = std::to_string(upstream.port());
+    GantryOptions options = with_upstream(upstream);
     options.allow_error_lines = true;  // the rejection is logged as an error
     GantryProcess gantry(config_with_body("original"), options);
     REQUIRE(run_curl({gantry.url("/")}).body == "original");

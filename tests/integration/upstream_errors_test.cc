@@ -5,6 +5,7 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/scripted_upstream.h"
 #include "support/test_util.h"
 
@@ -13,24 +14,9 @@ namespace {
 
 // A route to one endpoint with the given forward options.
 std::string config(const std::string& forward_options = "timeout: 500ms") {
-    return R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: / }
-        forward: { cluster: backend, )" +
-           forward_options + R"( }
-clusters:
-  - name: backend
-    connect_timeout: 1s
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)";
+    return one_host_config("      - match: { prefix: / }\n        forward: { cluster: backend, " +
+                               forward_options + " }\n",
+                           backend_cluster("    connect_timeout: 1s\n"));
 }
 
 // Failures may be logged at [error]: the tests cause them on purpose.

@@ -4,32 +4,32 @@
 
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
+#include "support/proxy_config.h"
 #include "support/scripted_upstream.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 namespace {
 
-constexpr const char* kConfig = R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /ws }
+const std::string kConfig = one_host_config(R"(      - match: { prefix: /ws }
         forward: { cluster: ws, upgrades: [websocket] }
       - match: { prefix: / }
         forward: { cluster: plain }
-clusters:
+)",
+                                            R"(clusters:
   - name: ws
     endpoints: [{ address: "127.0.0.1:@WS@" }]
   - name: plain
     endpoints: [{ address: "127.0.0.1:@PLAIN@" }]
-)";
+)");
+
+// Options that point the "ws" and "plain" clusters at these upstreams.
+GantryOptions upstreams(const ScriptedUpstream& ws, const HttpUpstream& plain) {
+    GantryOptions options;
+    options.vars["WS"] = std::to_string(ws.port());
+    options.vars["PLAIN"] = std::to_string(plain.port());
+    return options;
+}
 
 constexpr const char* kSwitching =
     "HTTP/1.1 101 Switching Protocols\r\n"
@@ -54,10 +54,7 @@ TEST_CASE("a websocket upgrade on an allowing route tunnels bytes both ways",
     ScriptedUpstream ws({step::expect_head(), step::send(kSwitching),
                          step::send("hello-from-upstream"), step::echo()});
     HttpUpstream plain;
-    GantryOptions options;
-    options.vars["WS"] = std::to_string(ws.port());
-    options.vars["PLAIN"] = std::to_string(plain.port());
-    GantryProcess gantry(kConfig, options);
+    GantryProcess gantry(kConfig, upstreams(ws, plain));
 
     BufferedSocket socket = connect_to(gantry.port());
     REQUIRE(socket.send_all(upgrade_request("/ws/chat"), deadline_in(2s)));
@@ -97,10 +94,7 @@ TEST_CASE("a websocket upgrade on a route without upgrades is not tunnelled",
           "[integration][websocket]") {
     ScriptedUpstream ws({step::expect_head(), step::send(kSwitching), step::echo()});
     HttpUpstream plain;
-    GantryOptions options;
-    options.vars["WS"] = std::to_string(ws.port());
-    options.vars["PLAIN"] = std::to_string(plain.port());
-    GantryProcess gantry(kConfig, options);
+    GantryProcess gantry(kConfig, upstreams(ws, plain));
 
     BufferedSocket socket = connect_to(gantry.port());
     REQUIRE(socket.send_all(upgrade_request("/plain"), deadline_in(2s)));

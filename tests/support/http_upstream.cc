@@ -1,13 +1,8 @@
 #include "support/http_upstream.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdexcept>
+#include <cstdio>
 #include <sys/socket.h>
-#include <unistd.h>
 
 namespace gantry::test {
 
@@ -80,18 +75,7 @@ HttpUpstream::HttpUpstream(Handler handler) : handler_(std::move(handler)) {
             return UpstreamResponse::text(200, "ok");
         };
     }
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd_, 512) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        throw std::runtime_error("HttpUpstream: cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
+    listener_.start([this](BufferedSocket& socket, size_t index) { serve(socket, index); });
 }
 
 HttpUpstream::~HttpUpstream() {
@@ -118,85 +102,14 @@ bool HttpUpstream::wait_for_requests(size_t n, std::chrono::milliseconds timeout
 }
 
 void HttpUpstream::stop() {
-    if (stopping_.exchange(true)) {
-        return;
-    }
-    cv_.notify_all();
-    if (acceptor_.joinable()) {
-        acceptor_.join();
-    }
-    ::close(listen_fd_);
-    std::vector<Worker> threads;
-    {
-        std::lock_guard lock(mutex_);
-        for (int fd : fds_) {
-            ::shutdown(fd, SHUT_RDWR);
-        }
-        threads.swap(threads_);
-    }
-    cv_.notify_all();
-    for (auto& t : threads) {
-        t.thread.join();
-    }
+    listener_.stop();
 }
 
-void HttpUpstream::reap_finished() {
-    // Finished connection threads keep their stacks until joined; long tests make thousands.
-    auto finished = [](Worker& w) {
-        if (!w.done->load()) {
-            return false;
-        }
-        w.thread.join();
-        return true;
-    };
-    threads_.erase(std::remove_if(threads_.begin(), threads_.end(), finished), threads_.end());
-}
-
-void HttpUpstream::accept_loop() {
-    while (!stopping_.load()) {
-        pollfd p{listen_fd_, POLLIN, 0};
-        if (::poll(&p, 1, 50) <= 0) {
-            continue;
-        }
-        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) {
-            continue;
-        }
-        // Writes go out as the script or handler makes them; no Nagle delay between pieces.
-        int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        size_t index = connections_.fetch_add(1);
-        open_connections_.fetch_add(1);
-        std::lock_guard lock(mutex_);
-        if (stopping_.load()) {
-            ::close(fd);
-            open_connections_.fetch_sub(1);
-            break;
-        }
-        reap_finished();
-        fds_.push_back(fd);
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        threads_.push_back({std::thread([this, fd, index, done] {
-                                serve(fd, index);
-                                done->store(true);
-                            }),
-                            done});
-    }
-}
-
-void HttpUpstream::serve(int fd, size_t index) {
-    BufferedSocket socket(fd);
+void HttpUpstream::serve(BufferedSocket& socket, size_t index) {
     bool keep = true;
-    for (bool is_first = true; keep && !stopping_.load(); is_first = false) {
+    for (bool is_first = true; keep && !listener_.stopping(); is_first = false) {
         keep = serve_one(socket, index, is_first);
     }
-    {
-        // Unregister before closing, so that stop() never shuts down a reused descriptor.
-        std::lock_guard lock(mutex_);
-        fds_.erase(std::find(fds_.begin(), fds_.end(), fd));
-    }
-    socket.close();
-    open_connections_.fetch_sub(1);
 }
 
 bool HttpUpstream::serve_one(BufferedSocket& socket, size_t index, bool is_first) {
@@ -266,14 +179,9 @@ bool HttpUpstream::read_body(BufferedSocket& socket, const HttpHead& head,
     return true;
 }
 
-bool HttpUpstream::sleep_for(std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex_);
-    return !cv_.wait_for(lock, d, [this] { return stopping_.load(); });
-}
-
 bool HttpUpstream::send_response(BufferedSocket& socket, const UpstreamRequest& request,
                                  const UpstreamResponse& response) {
-    if (response.delay.count() > 0 && !sleep_for(response.delay)) {
+    if (response.delay.count() > 0 && !listener_.sleep_for(response.delay)) {
         return false;
     }
     if (response.reset) {
@@ -305,7 +213,7 @@ bool HttpUpstream::send_response(BufferedSocket& socket, const UpstreamRequest& 
     if (request.method == "HEAD" || is_bodyless(response.status)) {
         return true;
     }
-    if (response.body_delay.count() > 0 && !sleep_for(response.body_delay)) {
+    if (response.body_delay.count() > 0 && !listener_.sleep_for(response.body_delay)) {
         return false;
     }
     if (!send_body(socket, response, response.close_mid_body)) {

@@ -10,15 +10,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "support/test_listener.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
@@ -82,9 +80,9 @@ public:
     HttpUpstream(const HttpUpstream&) = delete;
     HttpUpstream& operator=(const HttpUpstream&) = delete;
 
-    uint16_t port() const { return port_; }
+    uint16_t port() const { return listener_.port(); }
 
-    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
 
     void set_handler(Handler handler);
 
@@ -99,9 +97,9 @@ public:
 
     size_t heads_received() const { return heads_received_.load(); }
 
-    size_t connection_count() const { return connections_.load(); }
+    size_t connection_count() const { return listener_.connection_count(); }
 
-    size_t open_connections() const { return open_connections_.load(); }
+    size_t open_connections() const { return listener_.open_connections(); }
 
     // Waits until `n` complete requests were recorded.
     bool wait_for_requests(size_t n, std::chrono::milliseconds timeout) const;
@@ -110,35 +108,19 @@ public:
     void stop();
 
 private:
-    void accept_loop();
-    void serve(int fd, size_t index);
+    void serve(BufferedSocket& socket, size_t index);
     bool serve_one(BufferedSocket& socket, size_t index, bool is_first);
     bool read_body(BufferedSocket& socket, const HttpHead& head, UpstreamRequest* request);
     bool send_response(BufferedSocket& socket, const UpstreamRequest& request,
                        const UpstreamResponse& response);
     bool send_body(BufferedSocket& socket, const UpstreamResponse& response, bool half);
-    bool sleep_for(std::chrono::milliseconds d);  // false when stopped
-    void reap_finished();                         // with mutex_ held
-
-    struct Worker {
-        std::thread thread;
-        std::shared_ptr<std::atomic<bool>> done;
-    };
 
     Handler handler_;
-    int listen_fd_ = -1;
-    uint16_t port_ = 0;
-    std::atomic<bool> stopping_{false};
-    std::atomic<size_t> connections_{0};
-    std::atomic<size_t> open_connections_{0};
     std::atomic<size_t> heads_received_{0};
     std::atomic<int64_t> keep_alive_timeout_ms_{0};
-    mutable std::mutex mutex_;  // guards everything below and handler_
-    mutable std::condition_variable cv_;
+    mutable std::mutex mutex_;  // guards handler_ and requests_
     std::vector<UpstreamRequest> requests_;
-    std::vector<int> fds_;
-    std::vector<Worker> threads_;
-    std::thread acceptor_;
+    TestListener listener_{"HttpUpstream", 512};  // last: its threads use the members above
 };
 
 }  // namespace gantry::test

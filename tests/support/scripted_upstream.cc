@@ -1,13 +1,6 @@
 #include "support/scripted_upstream.h"
 
-#include <algorithm>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdexcept>
 #include <sys/socket.h>
-#include <unistd.h>
 
 namespace gantry::test {
 
@@ -31,18 +24,7 @@ ScriptedUpstream::~ScriptedUpstream() {
 }
 
 void ScriptedUpstream::start() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd_, 128) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        throw std::runtime_error("ScriptedUpstream: cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
+    listener_.start([this](BufferedSocket& socket, size_t index) { run(socket, index); });
 }
 
 std::string ScriptedUpstream::received(size_t index) const {
@@ -55,59 +37,14 @@ bool ScriptedUpstream::wait_for_connections(size_t n, std::chrono::milliseconds 
 }
 
 void ScriptedUpstream::stop() {
-    if (stopping_.exchange(true)) {
-        return;
-    }
-    cv_.notify_all();
-    if (acceptor_.joinable()) {
-        acceptor_.join();
-    }
-    ::close(listen_fd_);
-    std::vector<Worker> threads;
-    {
-        std::lock_guard lock(mutex_);
-        for (int fd : fds_) {
-            ::shutdown(fd, SHUT_RDWR);
-        }
-        threads.swap(threads_);
-    }
-    for (auto& w : threads) {
-        w.thread.join();
-    }
+    listener_.stop();
 }
 
-void ScriptedUpstream::accept_loop() {
-    while (!stopping_.load()) {
-        pollfd p{listen_fd_, POLLIN, 0};
-        if (::poll(&p, 1, 50) <= 0) {
-            continue;
-        }
-        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) {
-            continue;
-        }
-        // Writes go out as the script or handler makes them; no Nagle delay between pieces.
-        int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        std::lock_guard lock(mutex_);
-        size_t index = connections_.fetch_add(1);
-        received_.emplace_back();
-        fds_.push_back(fd);
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        threads_.push_back({std::thread([this, fd, index, done] {
-                                run(fd, index);
-                                done->store(true);
-                            }),
-                            done});
-    }
-}
-
-void ScriptedUpstream::run(int fd, size_t index) {
-    BufferedSocket socket(fd);
+void ScriptedUpstream::run(BufferedSocket& socket, size_t index) {
     Script script = script_for_(index);
     bool completed = true;
     for (const ScriptStep& s : script) {
-        if (stopping_.load() || !run_step(socket, index, s)) {
+        if (listener_.stopping() || !run_step(socket, index, s)) {
             completed = s.kind == ScriptStep::Kind::Close || s.kind == ScriptStep::Kind::Reset;
             break;
         }
@@ -116,16 +53,13 @@ void ScriptedUpstream::run(int fd, size_t index) {
         completed_.fetch_add(1);
     }
     record(index, socket.buffer());
-    {
-        // Unregister before closing, so that stop() never shuts down a reused descriptor.
-        std::lock_guard lock(mutex_);
-        fds_.erase(std::find(fds_.begin(), fds_.end(), fd));
-    }
-    socket.close();
 }
 
 void ScriptedUpstream::record(size_t index, std::string_view bytes) {
     std::lock_guard lock(mutex_);
+    if (received_.size() <= index) {
+        received_.resize(index + 1);
+    }
     received_[index].append(bytes);
 }
 
@@ -145,10 +79,8 @@ bool ScriptedUpstream::run_step(BufferedSocket& socket, size_t index, const Scri
         }
         case ScriptStep::Kind::Send:
             return socket.send_all(s.data, deadline);
-        case ScriptStep::Kind::Sleep: {
-            std::unique_lock lock(mutex_);
-            return !cv_.wait_for(lock, s.duration, [this] { return stopping_.load(); });
-        }
+        case ScriptStep::Kind::Sleep:
+            return listener_.sleep_for(s.duration);
         case ScriptStep::Kind::Close: {
             // FIN first, then drain what the peer still sends so that close() does not turn
             // into a reset because of unread bytes.
@@ -181,7 +113,7 @@ bool ScriptedUpstream::pump(BufferedSocket& socket, size_t index, bool echo) {
                 return false;
             }
         }
-        if (stopping_.load()) {
+        if (listener_.stopping()) {
             return false;
         }
         BufferedSocket::Read r = socket.fill(deadline_in(std::chrono::milliseconds(100)));

@@ -8,15 +8,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "support/test_listener.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
@@ -93,11 +91,11 @@ public:
     ScriptedUpstream(const ScriptedUpstream&) = delete;
     ScriptedUpstream& operator=(const ScriptedUpstream&) = delete;
 
-    uint16_t port() const { return port_; }
+    uint16_t port() const { return listener_.port(); }
 
-    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
 
-    size_t connection_count() const { return connections_.load(); }
+    size_t connection_count() const { return listener_.connection_count(); }
 
     // Scripts that ran every step (a failed expect stops a script early).
     size_t completed_scripts() const { return completed_.load(); }
@@ -111,29 +109,16 @@ public:
 
 private:
     void start();
-    void accept_loop();
-    void run(int fd, size_t index);
+    void run(BufferedSocket& socket, size_t index);
     bool run_step(BufferedSocket& socket, size_t index, const ScriptStep& s);
     void record(size_t index, std::string_view bytes);
     bool pump(BufferedSocket& socket, size_t index, bool echo);
 
-    struct Worker {
-        std::thread thread;
-        std::shared_ptr<std::atomic<bool>> done;
-    };
-
     ScriptFor script_for_;
-    int listen_fd_ = -1;
-    uint16_t port_ = 0;
-    std::atomic<bool> stopping_{false};
-    std::atomic<size_t> connections_{0};
     std::atomic<size_t> completed_{0};
-    mutable std::mutex mutex_;  // guards the members below
-    mutable std::condition_variable cv_;
+    mutable std::mutex mutex_;  // guards received_
     std::vector<std::string> received_;
-    std::vector<int> fds_;
-    std::vector<Worker> threads_;
-    std::thread acceptor_;
+    TestListener listener_{"ScriptedUpstream", 128};  // last: its threads use the members above
 };
 
 }  // namespace gantry::test
