@@ -75,7 +75,11 @@ http::BodyFraming DownstreamConnection::write_response_head(http::ResponseHead& 
     if (head.status >= 200) {
         response_framing_ = framing;
     }
-    flush();
+    // A head with a body to follow waits for the body, so that a small response leaves in one
+    // write; the upstream side flushes before it waits for more bytes (flush_output()).
+    if (end_stream || head.status < 200 || head.status == 101) {
+        flush();
+    }
     return framing;
 }
 

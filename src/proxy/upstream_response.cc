@@ -91,6 +91,7 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
                     }
                     co_return false;
                 }
+                stream_.connection().flush_output();
                 arm_idle();
                 char* destination = read_buffer_.write_pointer();
                 size_t space = read_buffer_.writable_size();

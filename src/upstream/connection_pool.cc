@@ -7,6 +7,8 @@ namespace gantry::upstream {
 
 namespace {
 
+constexpr auto kPeekAfter = std::chrono::milliseconds(500);
+
 // An idle HTTP/1.1 connection has nothing to read: data or EOF means the peer closed it or sent
 // something unsolicited; either way it must not carry another request.
 bool is_still_open(UpstreamConnection& connection) {
@@ -18,10 +20,14 @@ bool is_still_open(UpstreamConnection& connection) {
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::lease() {
+    auto now = std::chrono::steady_clock::now();
     while (!idle_.empty()) {
         std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
         idle_.pop_back();
-        if (is_still_open(*connection)) {
+        // A connection back in the pool for less than kPeekAfter is trusted without a system
+        // call: upstreams announce planned closes with "Connection: close", and the rare race
+        // with an idle close is covered by the router's one retry on a fresh connection.
+        if (now - connection->idle_since < kPeekAfter || is_still_open(*connection)) {
             return connection;
         }
         boost::system::error_code ignored;

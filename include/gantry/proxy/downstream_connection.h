@@ -63,6 +63,8 @@ public:
     // Writes raw bytes (interim 100 Continue, tunnelled bytes).
     void write_raw(std::string_view bytes);
 
+    // Sends whatever the response path has queued (a head waiting for its body).
+    void flush_output() { flush(); }
     bool is_output_congested() const;
     // Waits until every queued byte has reached the socket (or the connection broke).
     boost::asio::awaitable<void> wait_output_drained();
