@@ -65,6 +65,7 @@ public:
 
     // Sends whatever the response path has queued (a head waiting for its body).
     void flush_output() { flush(); }
+
     bool is_output_congested() const;
     // Waits until every queued byte has reached the socket (or the connection broke).
     boost::asio::awaitable<void> wait_output_drained();
