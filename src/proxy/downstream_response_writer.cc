@@ -12,6 +12,7 @@
 
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
+#include <gantry/runtime/nonblocking_write.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
@@ -22,10 +23,6 @@ namespace {
 
 constexpr size_t kOutputHighWatermark = 256 * 1024;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-bool is_would_block(const boost::system::error_code& ec) {
-    return ec == asio::error::would_block || ec == asio::error::try_again;
-}
 
 http::BodyFraming choose_framing(const http::ResponseHead& head, std::string_view method,
                                  bool end_stream, bool client_is_http11) {
@@ -101,11 +98,7 @@ void DownstreamConnection::write_response_body(std::string_view data, bool end_s
             // Fast path for large bodies: write straight from the caller's buffer and copy only
             // what the socket did not take.
             boost::system::error_code ec;
-            size_t n = socket_.write_some(asio::buffer(data), ec);
-            if (is_would_block(ec)) {
-                n = 0;
-                ec = {};
-            }
+            size_t n = runtime::write_now(socket_, asio::buffer(data), ec);
             if (ec) {
                 on_write_error();
                 return;
@@ -142,11 +135,7 @@ void DownstreamConnection::flush() {
         return;
     }
     boost::system::error_code ec;
-    size_t n = socket_.write_some(asio::buffer(pending_output_), ec);
-    if (is_would_block(ec)) {
-        n = 0;
-        ec = {};
-    }
+    size_t n = runtime::write_now(socket_, asio::buffer(pending_output_), ec);
     if (ec) {
         on_write_error();
         return;

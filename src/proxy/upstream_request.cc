@@ -13,6 +13,7 @@
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/runtime/nonblocking_write.h>
 #include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
@@ -224,14 +225,11 @@ asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_vie
     // A request head almost always fits the socket buffer: write it now, and go through the
     // event loop only for what the socket did not take.
     boost::system::error_code ec;
-    size_t written = connection_->socket.write_some(asio::buffer(bytes), ec);
-    if (!ec && written == bytes.size()) {
+    size_t written = runtime::write_now(connection_->socket, asio::buffer(bytes), ec);
+    if (ec || written == bytes.size()) {
         co_return ec;
     }
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-        co_return ec;
-    }
-    bytes.remove_prefix(ec ? 0 : written);
+    bytes.remove_prefix(written);
     auto [write_ec, n] =
         co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
     co_return write_ec;
