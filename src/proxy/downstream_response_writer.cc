@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <gantry/config.h>
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/runtime/nonblocking_write.h>
@@ -153,7 +154,12 @@ void DownstreamConnection::flush() {
 }
 
 asio::awaitable<void> DownstreamConnection::write_loop() {
+    const auto idle_timeout =
+        listener() ? listener()->config->limits.idle_timeout : config::Limits{}.idle_timeout;
     while (!pending_output_.empty() && !is_broken_ && !is_closed_) {
+        // A client that stops reading for idle_timeout is cut off (nginx's send_timeout), so it
+        // cannot pin the response buffer and the upstream connection for ever.
+        arm_deadline(idle_timeout);
         std::swap(writing_output_, pending_output_);
         auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_output_), kAwait);
         writing_output_.clear();

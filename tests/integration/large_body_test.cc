@@ -146,3 +146,30 @@ TEST_CASE("a 1 GiB download reaches the client intact in bounded memory",
 }
 
 }  // namespace gantry::test
+
+namespace gantry::test {
+
+TEST_CASE("a client that stops reading a response is cut off after idle_timeout",
+          "[integration][large-body]") {
+    HttpUpstream upstream([](const UpstreamRequest&) {
+        UpstreamResponse response;
+        response.generated_body_size = kGiB;
+        return response;
+    });
+    const std::string config = one_host_config(
+        R"(      - match: { prefix: / }
+        forward: { cluster: backend, timeout: 0 }
+)",
+        backend_cluster(), std::string(kQuietGlobals) + "limits:\n  idle_timeout: 1s\n");
+    GantryProcess gantry(config, with_upstream(upstream));
+    BufferedSocket socket = connect_to(gantry.port());
+    REQUIRE(socket.send_all("GET /stalled HTTP/1.1\r\nHost: a\r\n\r\n", deadline_in(2s)));
+    // Read nothing while gantry's writes back up, then drain what the kernel buffered.
+    std::this_thread::sleep_for(3s);
+    std::string received;
+    CHECK(socket.wait_closed(deadline_in(30s), &received));
+    INFO("bytes received before the close: " << received.size());
+    CHECK(received.size() < kGiB);
+}
+
+}  // namespace gantry::test
