@@ -277,11 +277,7 @@ void DownstreamConnection::reply_and_close(int status, const char* reason) {
     keep_alive_ = false;
     ProxyError error =
         ProxyError::downstream(ProxyError::Phase::RequestHead, kind_for_status(status));
-    if (status == 408) {
-        error.kind = ProxyError::Kind::HeaderTimeout;
-    }
-    std::string_view body = reason;
-    stream_->send_local_reply(status, error, body, "text/plain");
+    stream_->send_local_reply(status, error, reason, "text/plain");
     stream_->finish();
 }
 

@@ -31,6 +31,7 @@ void Stream::begin(DownstreamConnection& connection, const runtime::ListenerRunt
     route_ = nullptr;
     deferred_upstream_ = nullptr;
     filter_count_ = 0;
+    router_ = nullptr;
     head_resume_index_ = 0;
     is_head_stopped_ = false;
     request_id_ = {};
@@ -68,6 +69,7 @@ void Stream::finish() {
         filter::destroy_filter(filters_[i]);
     }
     filter_count_ = 0;
+    router_ = nullptr;
     request_ = nullptr;
     route_ = nullptr;
     is_active_ = false;
@@ -116,7 +118,8 @@ void Stream::on_request_head(http::RequestHead& head) {
     assign_request_id();
     filters_[0] = generation_->generation->header_mutation().create(&arena_);
     void* router_memory = arena_.allocate(sizeof(RouterFilter), alignof(RouterFilter));
-    filters_[1] = new (router_memory) RouterFilter(*this);
+    router_ = new (router_memory) RouterFilter(*this);
+    filters_[1] = router_;
     filter_count_ = 2;
     for (size_t i = 0; i < filter_count_; ++i) {
         filters_[i]->set_callbacks(*this);
@@ -183,8 +186,8 @@ void Stream::on_downstream_error(ProxyError error) {
         error_ = error;
     }
     // Stop the upstream side first, so that it neither writes nor answers any more.
-    if (filter_count_ == 2) {
-        static_cast<RouterFilter*>(filters_[1])->abort();
+    if (router_ != nullptr) {
+        router_->abort();
     }
     int status = error.to_status();
     bool client_can_hear = error.kind == ProxyError::Kind::BadRequest ||

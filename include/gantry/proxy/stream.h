@@ -122,6 +122,7 @@ private:
     static constexpr size_t kMaxFilters = 2;
     filter::Filter* filters_[kMaxFilters] = {};
     size_t filter_count_ = 0;
+    RouterFilter* router_ = nullptr;  // the last filter, kept to stop its upstream work
     size_t head_resume_index_ = 0;
     bool is_head_stopped_ = false;
 
