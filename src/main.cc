@@ -58,7 +58,7 @@ bool parse_options(int argc, char** argv, Options& options) {
 
 int check(const std::string& path) {
     std::vector<std::string> errors;
-    auto generation = gantry::runtime::load_generation(path, 1, errors);
+    auto generation = gantry::runtime::load_generation(path, 1, nullptr, errors);
     for (const auto& error : errors) {
         std::fprintf(stderr, "%s\n", error.c_str());
     }

@@ -70,7 +70,8 @@ bool resolve_host_port(const config::HostPort& address,
 }
 
 std::shared_ptr<const Generation> Generation::build(
-    std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number, std::string* error) {
+    std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number,
+    const Generation* previous, std::string* error) {
     std::shared_ptr<Generation> generation(new Generation());
     generation->number_ = number;
     generation->config_ = snapshot;
@@ -89,6 +90,8 @@ std::shared_ptr<const Generation> Generation::build(
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
+        const ResolvedCluster* before = previous ? previous->find_cluster(cluster.name) : nullptr;
+        resolved.shared = before ? before->shared : std::make_shared<upstream::ClusterShared>();
         generation->clusters_.push_back(std::move(resolved));
     }
     for (size_t i = 0; i < generation->clusters_.size(); ++i) {

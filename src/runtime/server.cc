@@ -32,6 +32,7 @@ size_t worker_count(const config::ConfigSnapshot& config) {
 }  // namespace
 
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
+                                                  const Generation* previous,
                                                   std::vector<std::string>& errors) {
     config::LoadResult loaded = config::load_config(path);
     for (const auto& diagnostic : loaded.diagnostics) {
@@ -44,7 +45,7 @@ std::shared_ptr<const Generation> load_generation(const std::string& path, uint6
         return nullptr;
     }
     std::string error;
-    auto generation = Generation::build(loaded.config, number, &error);
+    auto generation = Generation::build(loaded.config, number, previous, &error);
     if (!generation) {
         errors.push_back(path + ": " + error);
     }
@@ -76,7 +77,7 @@ int Server::run() {
 
 bool Server::start() {
     std::vector<std::string> errors;
-    generation_ = load_generation(config_path_, next_generation_++, errors);
+    generation_ = load_generation(config_path_, next_generation_++, nullptr, errors);
     for (const auto& error : errors) {
         log::error(error);
     }
@@ -148,7 +149,7 @@ void Server::on_signal(int signal_number) {
 
 void Server::reload() {
     std::vector<std::string> errors;
-    auto next = load_generation(config_path_, next_generation_, errors);
+    auto next = load_generation(config_path_, next_generation_, generation_.get(), errors);
     if (!next) {
         for (const auto& error : errors) {
             log::error("reload rejected: ", error);

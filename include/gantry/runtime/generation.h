@@ -17,6 +17,7 @@
 #include <gantry/http/http1_parser.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/router/route_table.h>
+#include <gantry/upstream/cluster_shared.h>
 
 namespace gantry::runtime {
 
@@ -30,6 +31,8 @@ struct ResolvedCluster {
     const config::ClusterConfig* config = nullptr;
     std::vector<ResolvedEndpoint> endpoints;
     std::string fingerprint;  // equal fingerprints: a reload keeps the worker's cluster state
+    // Process-wide state; the same object across reloads for a cluster of the same name.
+    std::shared_ptr<upstream::ClusterShared> shared;
 };
 
 struct ListenerRuntime {
@@ -42,10 +45,12 @@ struct ListenerRuntime {
 class Generation {
 public:
     // Compiles `snapshot`. Returns null and fills `error` when something cannot be compiled
-    // (an endpoint name that does not resolve, an invalid access-log format).
+    // (an endpoint name that does not resolve, an invalid access-log format). `previous` (the
+    // running generation on a reload, else null) lends its ClusterShared objects to clusters of
+    // the same name.
     static std::shared_ptr<const Generation> build(
         std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number,
-        std::string* error);
+        const Generation* previous, std::string* error);
 
     uint64_t number() const { return number_; }
 

@@ -46,8 +46,10 @@ private:
 };
 
 // Loads and compiles a config file: the check that both `gantry check` and start-up run.
-// On failure returns null and fills `errors` with "FILE:LINE:COL: message" lines.
+// On failure returns null and fills `errors` with "FILE:LINE:COL: message" lines. `previous`
+// is the running generation on a reload (see Generation::build), else null.
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
+                                                  const Generation* previous,
                                                   std::vector<std::string>& errors);
 
 }  // namespace gantry::runtime
