@@ -221,7 +221,7 @@ clusters:
 }
 
 TEST_CASE("the shipped config/gantry.yaml loads and serves the documented routes", "[config]") {
-    auto path = std::filesystem::path(__FILE__).parent_path() / "../../../config/gantry.yaml";
+    auto path = std::filesystem::path(GANTRY_SOURCE_DIR) / "config/gantry.yaml";
     REQUIRE(std::filesystem::exists(path));
     LoadResult result = load_config(path.string());
     for (const Diagnostic& diagnostic : result.diagnostics) {
