@@ -29,8 +29,7 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string listener_name,
                                            tcp::socket socket)
-    : worker_(worker)
-    , listener_name_(std::move(listener_name))
+    : Downstream(worker, std::move(listener_name))
     , socket_(std::move(socket))
     , stream_event_(worker.io_context())
     , drained_event_(worker.io_context())

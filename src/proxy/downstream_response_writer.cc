@@ -127,6 +127,20 @@ void DownstreamConnection::write_raw(std::string_view bytes) {
     flush();
 }
 
+void DownstreamConnection::write_continue() {
+    write_raw("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+asio::awaitable<std::tuple<boost::system::error_code, size_t>>
+DownstreamConnection::tunnel_read_some(asio::mutable_buffer buffer) {
+    co_return co_await socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
+}
+
+void DownstreamConnection::tunnel_close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
 bool DownstreamConnection::is_output_congested() const {
     return pending_output_.size() + writing_output_.size() > kOutputHighWatermark;
 }

@@ -3,7 +3,7 @@
 
 #include <gantry/config.h>
 #include <gantry/http/headers.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/forwarding_headers.h>
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
@@ -12,8 +12,6 @@
 namespace gantry::proxy {
 
 namespace {
-
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool upgrade_allowed(const config::ForwardAction& action, const http::RequestHead& head) {
     if (!head.wants_upgrade) {
@@ -79,8 +77,8 @@ void RouterFilter::respond(const config::RespondAction& action) {
 }
 
 void RouterFilter::redirect(const config::RedirectAction& action, const http::RequestHead& head) {
-    std::string location =
-        build_redirect_location(action, "http", head.authority, head.path, head.query);
+    std::string location = build_redirect_location(action, stream_.connection().scheme(),
+                                                   head.authority, head.path, head.query);
     std::pmr::memory_resource* arena = callbacks().arena();
     void* memory = arena->allocate(sizeof(http::ResponseHead), alignof(http::ResponseHead));
     auto* response = new (memory) http::ResponseHead(arena);
@@ -106,9 +104,10 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
         target = rewrite_path_prefix(head.headers, head.path, head.query, route->match.path,
                                      action.rewrite_prefix);
     }
-    prepare_forwarded_request(head, stream_.connection().remote_ip(), "http", is_upgrade);
+    prepare_forwarded_request(head, stream_.connection().remote_ip(), stream_.connection().scheme(),
+                              is_upgrade);
     if (head.expects_continue && head.has_body()) {
-        stream_.connection().write_raw(kContinue);
+        stream_.connection().write_continue();
     }
     void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
     upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);

@@ -1,7 +1,7 @@
 #include <new>
 
 #include <gantry/config.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
 
@@ -19,7 +19,7 @@ Stream::~Stream() {
     }
 }
 
-void Stream::begin(DownstreamConnection& connection, const runtime::ListenerRuntime* listener) {
+void Stream::begin(Downstream& connection, const runtime::ListenerRuntime* listener) {
     connection_ = &connection;
     runtime::Worker& worker = connection_->worker();
     worker.arena_blocks().acquire(arena_block_);

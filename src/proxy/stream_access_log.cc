@@ -1,7 +1,7 @@
 // The access-log record of a finished stream.
 
 #include <gantry/config.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 
 namespace gantry::proxy {

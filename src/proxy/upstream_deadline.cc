@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include <gantry/config.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/worker.h>

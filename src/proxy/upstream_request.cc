@@ -10,7 +10,7 @@
 #include <gantry/http/hop_by_hop.h>
 #include <gantry/http/http1_parser.h>
 #include <gantry/http/http1_serializer.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/nonblocking_write.h>
@@ -55,7 +55,7 @@ UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
     , body_sending_(stream.arena())
     , body_event_(stream.connection().worker().io_context())
     , pump_done_event_(stream.connection().worker().io_context())
-    , executor_(stream.connection().socket().get_executor()) {}
+    , executor_(stream.connection().worker().io_context().get_executor()) {}
 
 UpstreamRequest::~UpstreamRequest() {
     runtime::Worker& worker = stream_.connection().worker();
@@ -78,7 +78,7 @@ void UpstreamRequest::start() {
     }
     asio::co_spawn(
         executor_,
-        [this, keep = stream_.connection().shared_from_this()]() -> asio::awaitable<void> {
+        [this, keep = stream_.connection().hold()]() -> asio::awaitable<void> {
             co_await run(keep);
         },
         asio::detached);
@@ -88,7 +88,7 @@ asio::awaitable<void> UpstreamRequest::run_inline() {
     co_await run(nullptr);
 }
 
-asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<DownstreamConnection> keep) {
+asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
     (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
     endpoint_ = cluster_.pick();
     if (endpoint_ < 0) {

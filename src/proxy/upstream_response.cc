@@ -9,7 +9,7 @@
 
 #include <gantry/http/hop_by_hop.h>
 #include <gantry/http/http1_parser.h>
-#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/worker.h>
@@ -159,14 +159,14 @@ bool UpstreamRequest::on_response_head(http::Http1Parser& parser) {
 }
 
 asio::awaitable<void> UpstreamRequest::tunnel() {
-    DownstreamConnection& client = stream_.connection();
+    Downstream& client = stream_.connection();
     // A tunnel lives as long as its peers use it; only idle_timeout still applies.
     overall_deadline_ = try_deadline_ = std::chrono::steady_clock::time_point::max();
     if (!read_buffer_.empty()) {
-        client.write_raw(read_buffer_.readable());  // bytes that followed the 101 head
+        client.tunnel_write(read_buffer_.readable());  // bytes that followed the 101 head
         read_buffer_.consume(read_buffer_.size());
     }
-    runtime::ByteBuffer& early = client.input();
+    runtime::ByteBuffer& early = client.tunnel_input();
     if (!early.empty()) {
         boost::system::error_code ec = co_await send(early.readable());
         early.consume(early.size());
@@ -188,7 +188,7 @@ asio::awaitable<void> UpstreamRequest::tunnel() {
         if (ec) {
             break;
         }
-        client.write_raw(std::string_view(destination, n));
+        client.tunnel_write(std::string_view(destination, n));
         if (client.is_output_congested()) {
             co_await client.wait_output_drained();
         }
@@ -196,7 +196,7 @@ asio::awaitable<void> UpstreamRequest::tunnel() {
     co_await client.wait_output_drained();
     boost::system::error_code ignored;
     connection_->socket.close(ignored);
-    client.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    client.tunnel_close();
     if (is_body_pump_running_) {
         co_await pump_done_event_.wait();
     }
@@ -205,15 +205,14 @@ asio::awaitable<void> UpstreamRequest::tunnel() {
 }
 
 asio::awaitable<void> UpstreamRequest::tunnel_client_to_upstream() {
-    DownstreamConnection& client = stream_.connection();
-    runtime::ByteBuffer& buffer = client.input();
+    Downstream& client = stream_.connection();
+    runtime::ByteBuffer& buffer = client.tunnel_input();
     client.worker().buffers().acquire(buffer);
     while (!is_aborted_ && connection_ && connection_->socket.is_open()) {
         char* destination = buffer.write_pointer();
         size_t space = buffer.writable_size();
         arm_idle();
-        auto [ec, n] =
-            co_await client.socket().async_read_some(asio::buffer(destination, space), kAwait);
+        auto [ec, n] = co_await client.tunnel_read_some(asio::buffer(destination, space));
         if (ec) {
             break;
         }

@@ -17,11 +17,11 @@
 
 #include <gantry/http/http1_parser.h>
 #include <gantry/http/http1_serializer.h>
+#include <gantry/proxy/downstream.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
 
 namespace gantry::runtime {
-class Worker;
 struct ListenerRuntime;
 }  // namespace gantry::runtime
 
@@ -29,11 +29,12 @@ namespace gantry::proxy {
 
 class Stream;
 
-class DownstreamConnection : public std::enable_shared_from_this<DownstreamConnection> {
+class DownstreamConnection final : public Downstream,
+                                   public std::enable_shared_from_this<DownstreamConnection> {
 public:
     DownstreamConnection(runtime::Worker& worker, std::string listener_name,
                          boost::asio::ip::tcp::socket socket);
-    ~DownstreamConnection();
+    ~DownstreamConnection() override;
 
     void start();
 
@@ -42,43 +43,40 @@ public:
     // Worker thread: close now (drain timeout); an in-flight stream is aborted.
     void abort();
 
-    runtime::Worker& worker() { return worker_; }
-
     boost::asio::ip::tcp::socket& socket() { return socket_; }
 
-    const std::string& remote_ip() const { return remote_ip_; }
+    // --- Downstream ---------------------------------------------------------------------
+    std::shared_ptr<void> hold() override { return shared_from_this(); }
 
-    uint16_t remote_port() const { return remote_port_; }
-
-    const std::string& listener_name() const { return listener_name_; }
-
-    // --- Response path, used by the current Stream ---------------------------------------
-
-    // Writes a response head framed for this client; returns the framing chosen for the body.
-    // `request_method` decides HEAD semantics. Adds the Connection header keep-alive needs.
+    // Adds the Connection header keep-alive needs.
     http::BodyFraming write_response_head(http::ResponseHead& head, std::string_view request_method,
-                                          bool end_stream);
-    void write_response_body(std::string_view data, bool end_stream);
-    void write_response_trailers(const http::HeaderMap& trailers);
-    // Writes raw bytes (interim 100 Continue, tunnelled bytes).
-    void write_raw(std::string_view bytes);
+                                          bool end_stream) override;
+    void write_response_body(std::string_view data, bool end_stream) override;
+    void write_response_trailers(const http::HeaderMap& trailers) override;
+    void write_continue() override;
 
-    // Sends whatever the response path has queued (a head waiting for its body).
-    void flush_output() { flush(); }
+    void flush_output() override { flush(); }
 
-    bool is_output_congested() const;
-    // Waits until every queued byte has reached the socket (or the connection broke).
-    boost::asio::awaitable<void> wait_output_drained();
+    bool is_output_congested() const override;
+    boost::asio::awaitable<void> wait_output_drained() override;
 
-    bool is_broken() const { return is_broken_; }
+    bool is_broken() const override { return is_broken_; }
 
+    void notify_stream() override;
+
+    void set_keep_alive(bool keep_alive) override { keep_alive_ = keep_alive && !is_draining_; }
+
+    runtime::ByteBuffer& tunnel_input() override { return input_; }
+
+    boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> tunnel_read_some(
+        boost::asio::mutable_buffer buffer) override;
+
+    void tunnel_write(std::string_view bytes) override { write_raw(bytes); }
+
+    void tunnel_close() override;
+
+    // -------------------------------------------------------------------------------------
     bool is_draining() const { return is_draining_; }
-
-    // Request-body flow control and stream progress, signalled by the Stream.
-    void notify_stream();
-
-    // Tunnel support: bytes the client sent after the upgrade request.
-    runtime::ByteBuffer& input() { return input_; }
 
     size_t registry_index() const { return registry_index_; }
 
@@ -86,8 +84,6 @@ public:
 
     // Whether the client connection stays open after the current response.
     bool will_keep_alive() const { return keep_alive_; }
-
-    void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive && !is_draining_; }
 
 private:
     boost::asio::awaitable<void> run();
@@ -97,6 +93,8 @@ private:
     boost::asio::awaitable<bool> wait_for_request_bytes(bool is_first);
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> lingering_close();
+    // Writes raw bytes (interim 100 Continue, tunnelled bytes).
+    void write_raw(std::string_view bytes);
     void reply_and_close(int status, const char* reason);
     void flush();
     void on_write_error();
@@ -107,15 +105,11 @@ private:
     void take_request_objects();
     const runtime::ListenerRuntime* listener();
 
-    runtime::Worker& worker_;
-    std::string listener_name_;
     uint64_t listener_generation_ = 0;
     size_t registry_index_ = 0;
     http::Http1Limits parser_limits_;
     const runtime::ListenerRuntime* listener_ = nullptr;
     boost::asio::ip::tcp::socket socket_;
-    std::string remote_ip_;
-    uint16_t remote_port_ = 0;
     runtime::ByteBuffer input_;
     // Held while a request runs and given back to the worker while the connection idles.
     // The stream (and its arena) outlives the parser, whose heads live in that arena.

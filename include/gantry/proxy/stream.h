@@ -3,10 +3,10 @@
 // Stream: one request and its response. It owns the request's arena (a monotonic resource over a
 // pooled block), pins the worker's config generation for its whole life, runs the filter chain
 // (the route's header mutation, then the router) and writes the access-log line when it ends.
-// Owned by its DownstreamConnection while a request runs (one at a time for HTTP/1.1), and
-// by the worker's idle pool in between; touched only by that worker's thread. The connection reads;
-// the stream decides; the router's upstream request feeds the response back through
-// encode_response_*().
+// Owned by its Downstream (an HTTP/1.1 connection, or an HTTP/2 stream) while a request runs (one
+// at a time for HTTP/1.1), and by the worker's idle pool in between; touched only by that worker's
+// thread. The connection reads; the stream decides; the router's upstream request feeds the
+// response back through encode_response_*().
 
 #include <chrono>
 #include <memory_resource>
@@ -22,7 +22,7 @@
 
 namespace gantry::proxy {
 
-class DownstreamConnection;
+class Downstream;
 class RouterFilter;
 class UpstreamRequest;
 
@@ -32,7 +32,7 @@ public:
     ~Stream() override;
 
     // Starts a new request of `connection` on this (recycled) stream object.
-    void begin(DownstreamConnection& connection, const runtime::ListenerRuntime* listener);
+    void begin(Downstream& connection, const runtime::ListenerRuntime* listener);
     // Ends the request: runs on_stream_end, writes the access log, frees the arena.
     void finish();
     // Ends a stream that never received a byte of a request (keep-alive close): no log line.
@@ -76,7 +76,7 @@ public:
     void resume_request_body() override;
 
     // --- Used by the router -------------------------------------------------------------
-    DownstreamConnection& connection() { return *connection_; }
+    Downstream& connection() { return *connection_; }
 
     const runtime::WorkerGenerationRef& generation() const { return generation_; }
 
@@ -110,7 +110,7 @@ private:
     void assign_request_id();
     void write_access_log();
 
-    DownstreamConnection* connection_ = nullptr;
+    Downstream* connection_ = nullptr;
     runtime::ByteBuffer arena_block_;
     runtime::Arena arena_;
     runtime::WorkerGenerationRef generation_;

@@ -37,7 +37,6 @@ class Http1Parser;
 
 namespace gantry::proxy {
 
-class DownstreamConnection;
 class Stream;
 
 class UpstreamRequest final : public runtime::DeadlineQueue::Entry {
@@ -62,7 +61,7 @@ public:
 private:
     enum class TimeoutKind : uint8_t { None, Connect, Request, Idle };
 
-    boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> keep);
+    boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
     boost::asio::awaitable<bool> try_once(bool allow_reused, bool* failed_before_response);
     boost::asio::awaitable<bool> acquire_connection(bool allow_reused);
     boost::asio::awaitable<boost::system::error_code> send(std::string_view bytes);
