@@ -5,8 +5,10 @@
 // access log, SIGTERM/SIGINT drain the workers and stop. The only object that talks to every
 // worker; it does so by posting values to their executors.
 
+#include <atomic>
 #include <csignal>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,13 @@
 
 namespace gantry::runtime {
 
+// Reload outcomes since start. Written by the main thread; readable from any thread (the admin
+// server reports them).
+struct ReloadStats {
+    std::atomic<uint64_t> applied{0};
+    std::atomic<uint64_t> failed{0};  // rejected: a bad file, a port that cannot be bound, ...
+};
+
 class Server {
 public:
     explicit Server(std::string config_path);
@@ -27,11 +36,20 @@ public:
     // Runs until stopped by a signal. Returns the process exit code.
     int run();
 
+    const ReloadStats& reload_stats() const { return reload_stats_; }
+
 private:
     bool start();
     void wait_for_signal();
     void on_signal(int signal_number);
     void reload();
+    void reject_reload(const std::vector<std::string>& errors);
+    bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
+                         std::string* error);
+    // Binds, for every worker, the addresses of `next` that no socket listens on yet.
+    bool open_new_sockets(const Generation& next, std::vector<std::vector<ListenSocket>>& sockets,
+                          std::string* error);
+    void log_listener_changes(const Generation& next) const;
     void begin_stop();
 
     std::string config_path_;
@@ -40,6 +58,9 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
+    std::shared_ptr<observability::AccessLogSink> retired_access_log_;
+    std::set<boost::asio::ip::tcp::endpoint> bound_;  // addresses the workers listen on
+    ReloadStats reload_stats_;
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;
