@@ -52,6 +52,11 @@ std::set<boost::asio::ip::tcp::endpoint> addresses_of(const Generation& generati
     return addresses;
 }
 
+std::string ready_status(const Generation& generation) {
+    return "serving generation " + std::to_string(generation.number()) + " (" +
+           std::to_string(generation.listeners().size()) + " listeners)";
+}
+
 }  // namespace
 
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
@@ -77,7 +82,9 @@ std::shared_ptr<const Generation> load_generation(const std::string& path, uint6
 
 Server::Server(std::string config_path)
     : config_path_(std::move(config_path))
-    , signals_(io_context_) {}
+    , signals_(io_context_)
+    , notifier_(SystemdNotifier::from_environment())
+    , watchdog_timer_(io_context_) {}
 
 Server::~Server() = default;
 
@@ -145,6 +152,8 @@ bool Server::start() {
     }
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
+    notifier_.ready(ready_status(*generation_));
+    start_watchdog();
     return true;
 }
 
@@ -178,6 +187,12 @@ void Server::on_signal(int signal_number) {
 }
 
 void Server::reload() {
+    notifier_.reloading();
+    apply_reload();
+    notifier_.ready(ready_status(*generation_));
+}
+
+void Server::apply_reload() {
     std::vector<std::string> errors;
     auto next = load_generation(config_path_, next_generation_, generation_.get(), errors);
     if (!next) {
@@ -289,11 +304,27 @@ void Server::log_listener_changes(const Generation& next) const {
     }
 }
 
+void Server::start_watchdog() {
+    auto interval = notifier_.watchdog_interval();
+    if (!interval || !notifier_.is_active()) {
+        return;
+    }
+    // Fed from the main loop: a main thread stuck in a reload or a signal handler misses it.
+    notifier_.watchdog();
+    watchdog_timer_.expires_after(*interval);
+    watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) {
+            start_watchdog();
+        }
+    });
+}
+
 void Server::begin_stop() {
     if (is_stopping_) {
         return;
     }
     is_stopping_ = true;
+    notifier_.stopping();
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");
@@ -301,6 +332,7 @@ void Server::begin_stop() {
         worker->post_drain(drain_timeout, [this] {
             boost::asio::post(io_context_, [this] {
                 if (++drained_workers_ == workers_.size()) {
+                    watchdog_timer_.cancel();
                     io_context_.stop();
                 }
             });

@@ -2,8 +2,9 @@
 
 // Server: the main thread. Loads the config, starts one Worker per configured thread, then
 // waits for signals: SIGHUP reloads (a bad file keeps the running config), SIGUSR1 reopens the
-// access log, SIGTERM/SIGINT drain the workers and stop. The only object that talks to every
-// worker; it does so by posting values to their executors.
+// logs, SIGTERM/SIGINT drain the workers and stop. Tells systemd (sd_notify) when it is ready,
+// reloading and stopping, and feeds its watchdog. The only object that talks to every worker; it
+// does so by posting values to their executors.
 
 #include <atomic>
 #include <csignal>
@@ -14,9 +15,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/generation.h>
+#include <gantry/runtime/systemd_notifier.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::runtime {
@@ -43,6 +46,7 @@ private:
     void wait_for_signal();
     void on_signal(int signal_number);
     void reload();
+    void apply_reload();
     void reject_reload(const std::vector<std::string>& errors);
     bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
                          std::string* error);
@@ -51,10 +55,13 @@ private:
                           std::string* error);
     void log_listener_changes(const Generation& next) const;
     void begin_stop();
+    void start_watchdog();
 
     std::string config_path_;
     boost::asio::io_context io_context_;
     boost::asio::signal_set signals_;
+    SystemdNotifier notifier_;
+    boost::asio::steady_timer watchdog_timer_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
