@@ -1,8 +1,11 @@
 #include <netinet/tcp.h>
+#include <sstream>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -16,12 +19,38 @@ namespace gantry::runtime {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Listener::Listener(Worker& worker, std::string name, tcp::acceptor acceptor)
-    : worker_(worker)
-    , name_(std::move(name))
-    , acceptor_(std::move(acceptor)) {}
+ListenSocket::~ListenSocket() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
 
-bool Listener::open(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, std::string* error) {
+ListenSocket::ListenSocket(ListenSocket&& other) noexcept
+    : endpoint_(other.endpoint_)
+    , fd_(other.release()) {}
+
+ListenSocket& ListenSocket::operator=(ListenSocket&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        endpoint_ = other.endpoint_;
+        fd_ = other.release();
+    }
+    return *this;
+}
+
+int ListenSocket::release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+}
+
+ListenSocket ListenSocket::open(const tcp::endpoint& endpoint, std::string* error) {
+    // A throwaway io_context: the descriptor is registered with its worker's reactor only when
+    // the worker adopts it, on the worker's own thread.
+    asio::io_context scratch;
+    tcp::acceptor acceptor(scratch);
     boost::system::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) {
@@ -42,18 +71,38 @@ bool Listener::open(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, std:
     if (!ec) {
         acceptor.listen(asio::socket_base::max_listen_connections, ec);
     }
+    ListenSocket socket;
+    if (!ec) {
+        socket.fd_ = acceptor.release(ec);
+    }
     if (ec) {
         std::ostringstream text;
         text << "cannot listen on " << endpoint << ": " << ec.message();
         *error = text.str();
-        return false;
+        return ListenSocket();
     }
-    return true;
+    socket.endpoint_ = endpoint;
+    return socket;
+}
+
+Listener::Listener(Worker& worker, std::string name, ListenSocket socket)
+    : worker_(worker)
+    , name_(std::move(name))
+    , endpoint_(socket.endpoint())
+    , acceptor_(worker.io_context()) {
+    boost::system::error_code ec;
+    int fd = socket.release();
+    acceptor_.assign(endpoint_.protocol(), fd, ec);
+    if (ec) {
+        ::close(fd);
+        log::error("listener ", name_, ": cannot adopt the socket for ", endpoint_, ": ",
+                   ec.message());
+    }
 }
 
 void Listener::start() {
-    auto loop = [](Listener* self) -> asio::awaitable<void> {
-        for (;;) {
+    auto loop = [](std::shared_ptr<Listener> self) -> asio::awaitable<void> {
+        while (self->acceptor_.is_open()) {
             auto [ec, socket] =
                 co_await self->acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
             if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) {
@@ -71,13 +120,19 @@ void Listener::start() {
             connection->start();
         }
     };
-    // The listener lives until its worker's io_context has stopped running, so `this` is safe.
-    asio::co_spawn(acceptor_.get_executor(), loop(this), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), loop(shared_from_this()), asio::detached);
 }
 
 void Listener::close() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+}
+
+bool endpoint_covers(const tcp::endpoint& bound, const tcp::endpoint& local) {
+    if (bound.port() != local.port() || bound.protocol() != local.protocol()) {
+        return false;
+    }
+    return bound.address() == local.address() || bound.address().is_unspecified();
 }
 
 }  // namespace gantry::runtime

@@ -1,3 +1,5 @@
+#include <set>
+
 #include <boost/asio/post.hpp>
 
 #include <gantry/runtime/log.h>
@@ -29,6 +31,32 @@ size_t worker_count(const config::ConfigSnapshot& config) {
     return cores == 0 ? 1 : cores;
 }
 
+// The listener of `generation` that listens on `endpoint`.
+std::string listener_owning(const Generation& generation,
+                            const boost::asio::ip::tcp::endpoint& endpoint) {
+    for (const auto& listener : generation.listeners()) {
+        for (const auto& address : listener.addresses) {
+            if (address == endpoint) {
+                return listener.config->name;
+            }
+        }
+    }
+    return {};
+}
+
+std::set<boost::asio::ip::tcp::endpoint> addresses_of(const Generation& generation) {
+    std::set<boost::asio::ip::tcp::endpoint> addresses;
+    for (const auto& listener : generation.listeners()) {
+        addresses.insert(listener.addresses.begin(), listener.addresses.end());
+    }
+    return addresses;
+}
+
+std::string ready_status(const Generation& generation) {
+    return "serving generation " + std::to_string(generation.number()) + " (" +
+           std::to_string(generation.listeners().size()) + " listeners)";
+}
+
 }  // namespace
 
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
@@ -54,7 +82,9 @@ std::shared_ptr<const Generation> load_generation(const std::string& path, uint6
 
 Server::Server(std::string config_path)
     : config_path_(std::move(config_path))
-    , signals_(io_context_) {}
+    , signals_(io_context_)
+    , notifier_(SystemdNotifier::from_environment())
+    , watchdog_timer_(io_context_) {}
 
 Server::~Server() = default;
 
@@ -102,19 +132,28 @@ bool Server::start() {
     std::signal(SIGPIPE, SIG_IGN);
     size_t count = worker_count(config);
     for (size_t i = 0; i < count; ++i) {
-        auto worker = std::make_unique<Worker>(i, access_log_);
-        std::string error;
-        if (!worker->open_listeners(*generation_, &error)) {
-            log::error(error);
-            return false;
-        }
-        workers_.push_back(std::move(worker));
+        workers_.push_back(std::make_unique<Worker>(i, access_log_));
     }
+    std::vector<std::vector<ListenSocket>> sockets;
+    std::string error;
+    if (!open_new_sockets(*generation_, sockets, &error)) {
+        log::error(error);
+        return false;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        for (auto& socket : sockets[i]) {
+            std::string name = listener_owning(*generation_, socket.endpoint());
+            workers_[i]->add_listener(name, std::move(socket));
+        }
+    }
+    bound_ = addresses_of(*generation_);
     for (auto& worker : workers_) {
         worker->start(generation_);
     }
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
+    notifier_.ready(ready_status(*generation_));
+    start_watchdog();
     return true;
 }
 
@@ -148,32 +187,136 @@ void Server::on_signal(int signal_number) {
 }
 
 void Server::reload() {
+    notifier_.reloading();
+    apply_reload();
+    notifier_.ready(ready_status(*generation_));
+}
+
+void Server::apply_reload() {
     std::vector<std::string> errors;
     auto next = load_generation(config_path_, next_generation_, generation_.get(), errors);
     if (!next) {
-        for (const auto& error : errors) {
-            log::error("reload rejected: ", error);
-        }
+        reject_reload(errors);
         return;
     }
     ++next_generation_;
-    const config::ConfigSnapshot& old_config = generation_->config();
-    const config::ConfigSnapshot& new_config = next->config();
-    if (new_config.log.access.path != old_config.log.access.path) {
-        log::warn("reload: log.access.path changes take effect after a restart");
+    std::vector<WorkerUpdate> updates(workers_.size());
+    if (std::string error; !prepare_updates(*next, updates, &error)) {
+        reject_reload({error});
+        return;
     }
-    for (const auto& listener : new_config.listeners) {
-        if (!generation_->find_listener(listener.name)) {
-            log::warn("reload: new listener `", listener.name,
-                      "` takes effect after a restart (listener changes are not reloadable yet)");
-        }
+    const config::ConfigSnapshot& new_config = next->config();
+    if (worker_count(new_config) != workers_.size()) {
+        log::warn("reload: a new number of workers takes effect after a restart");
     }
     log::set_level(to_log_level(new_config.log.level));
     generation_ = next;
-    for (auto& worker : workers_) {
-        worker->post_generation(generation_);
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        updates[i].generation = generation_;
+        workers_[i]->post_update(std::move(updates[i]));
     }
+    reload_stats_.applied.fetch_add(1, std::memory_order_relaxed);
     log::info("reload applied generation=", generation_->number());
+}
+
+void Server::reject_reload(const std::vector<std::string>& errors) {
+    uint64_t failures = reload_stats_.failed.fetch_add(1, std::memory_order_relaxed) + 1;
+    for (const auto& error : errors) {
+        log::error("reload rejected: ", error);
+    }
+    log::warn("reload failed (", failures,
+              " failed reloads since start); still running generation=", generation_->number());
+}
+
+bool Server::prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
+                             std::string* error) {
+    // Every socket the new generation needs is bound before any worker hears of the reload, so
+    // a port that cannot be bound rejects the whole reload and nothing changes.
+    std::vector<std::vector<ListenSocket>> sockets;
+    if (!open_new_sockets(next, sockets, error)) {
+        return false;
+    }
+    const auto& old_access = generation_->config().log.access;
+    const auto& new_access = next.config().log.access;
+    bool access_log_changed = old_access.path != new_access.path;
+    std::shared_ptr<observability::AccessLogSink> sink = access_log_;
+    if (access_log_changed) {
+        sink = nullptr;
+        if (!new_access.is_off()) {
+            sink = observability::AccessLogSink::open(new_access.path, error);
+            if (!sink) {
+                *error = "cannot open access log " + new_access.path + ": " + *error;
+                return false;
+            }
+        }
+        log::info("reload: access log now goes to ", new_access.path);
+    }
+    for (size_t i = 0; i < updates.size(); ++i) {
+        updates[i].new_sockets = std::move(sockets[i]);
+        updates[i].access_log_changed = access_log_changed;
+        updates[i].access_log = sink;
+    }
+    bound_ = addresses_of(next);
+    if (access_log_changed) {
+        // The old sink is released here, on the main thread, at the next reload or at exit, so
+        // that its final flush never blocks a worker.
+        retired_access_log_ = std::move(access_log_);
+        access_log_ = std::move(sink);
+    }
+    log_listener_changes(next);
+    return true;
+}
+
+bool Server::open_new_sockets(const Generation& next,
+                              std::vector<std::vector<ListenSocket>>& sockets, std::string* error) {
+    sockets.clear();
+    sockets.resize(workers_.size());
+    for (const auto& endpoint : addresses_of(next)) {
+        if (bound_.count(endpoint) != 0) {
+            continue;
+        }
+        for (size_t i = 0; i < workers_.size(); ++i) {
+            ListenSocket socket = ListenSocket::open(endpoint, error);
+            if (!socket.is_valid()) {
+                return false;  // the sockets opened so far close with `sockets`
+            }
+            sockets[i].push_back(std::move(socket));
+        }
+    }
+    return true;
+}
+
+void Server::log_listener_changes(const Generation& next) const {
+    for (const auto& listener : next.listeners()) {
+        const ListenerRuntime* before = generation_->find_listener(listener.config->name);
+        if (before == nullptr) {
+            log::info("reload: listener ", listener.config->name, " added");
+        } else if (before->addresses != listener.addresses) {
+            log::info("reload: listener ", listener.config->name,
+                      " changed its addresses; connections on removed ones drain");
+        }
+    }
+    for (const auto& listener : generation_->listeners()) {
+        if (next.find_listener(listener.config->name) == nullptr) {
+            log::info("reload: listener ", listener.config->name,
+                      " removed; its connections drain");
+        }
+    }
+}
+
+void Server::start_watchdog() {
+    auto interval = notifier_.watchdog_interval();
+    if (!interval || !notifier_.is_active()) {
+        return;
+    }
+    // Fed from the main loop: a main thread stuck in a reload or a signal handler misses it.
+    notifier_.watchdog();
+    watchdog_timer_.expires_after(*interval);
+    watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) {
+            start_watchdog();
+        }
+    });
 }
 
 void Server::begin_stop() {
@@ -181,6 +324,7 @@ void Server::begin_stop() {
         return;
     }
     is_stopping_ = true;
+    notifier_.stopping();
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");
@@ -188,6 +332,7 @@ void Server::begin_stop() {
         worker->post_drain(drain_timeout, [this] {
             boost::asio::post(io_context_, [this] {
                 if (++drained_workers_ == workers_.size()) {
+                    watchdog_timer_.cancel();
                     io_context_.stop();
                 }
             });

@@ -39,7 +39,8 @@ Worker::Worker(size_t index, std::shared_ptr<observability::AccessLogSink> acces
     , random_(0x9e3779b97f4a7c15ULL * (index + 1) ^
               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))
     , housekeeping_timer_(io_context_)
-    , drain_timer_(io_context_) {
+    , drain_timer_(io_context_)
+    , retire_timer_(io_context_) {
     if (access_log_sink_) {
         access_log_buffer_ = std::make_unique<observability::AccessLogBuffer>(access_log_sink_);
     }
@@ -49,18 +50,8 @@ Worker::~Worker() {
     join();
 }
 
-bool Worker::open_listeners(const Generation& generation, std::string* error) {
-    for (const auto& listener : generation.listeners()) {
-        for (const auto& address : listener.addresses) {
-            asio::ip::tcp::acceptor acceptor(io_context_);
-            if (!Listener::open(acceptor, address, error)) {
-                return false;
-            }
-            listeners_.push_back(
-                std::make_unique<Listener>(*this, listener.config->name, std::move(acceptor)));
-        }
-    }
-    return true;
+void Worker::add_listener(const std::string& name, ListenSocket socket) {
+    listeners_.push_back(std::make_shared<Listener>(*this, name, std::move(socket)));
 }
 
 void Worker::start(std::shared_ptr<const Generation> generation) {
@@ -93,9 +84,116 @@ void Worker::finish_pending_handlers() {
     }
 }
 
-void Worker::post_generation(std::shared_ptr<const Generation> generation) {
-    asio::post(io_context_, [this, generation = std::move(generation)]() mutable {
-        apply_generation(std::move(generation));
+void Worker::post_update(WorkerUpdate update) {
+    asio::post(io_context_,
+               [this, update = std::move(update)]() mutable { apply_update(std::move(update)); });
+}
+
+void Worker::apply_update(WorkerUpdate update) {
+    if (draining_) {
+        return;  // stopping: the listeners are closed and the new sockets are simply dropped
+    }
+    if (update.access_log_changed) {
+        if (access_log_buffer_) {
+            access_log_buffer_->flush();
+        }
+        access_log_sink_ = std::move(update.access_log);
+        access_log_buffer_ =
+            access_log_sink_ ? std::make_unique<observability::AccessLogBuffer>(access_log_sink_)
+                             : nullptr;
+    }
+    apply_generation(std::move(update.generation));
+    reconcile_listeners(std::move(update.new_sockets));
+    retire_connections();
+}
+
+void Worker::reconcile_listeners(std::vector<ListenSocket> new_sockets) {
+    const Generation& generation = *current_->generation;
+    auto owner_of = [&](const asio::ip::tcp::endpoint& endpoint) -> const std::string* {
+        for (const auto& listener : generation.listeners()) {
+            for (const auto& address : listener.addresses) {
+                if (address == endpoint) {
+                    return &listener.config->name;
+                }
+            }
+        }
+        return nullptr;
+    };
+    std::vector<std::shared_ptr<Listener>> kept;
+    for (auto& listener : listeners_) {
+        if (const std::string* name = owner_of(listener->endpoint())) {
+            listener->set_name(*name);
+            kept.push_back(std::move(listener));
+        } else {
+            log::info("listener ", listener->name(), ": stopped accepting on ",
+                      listener->endpoint());
+            listener->close();  // its accept loop holds it until the loop has ended
+        }
+    }
+    listeners_ = std::move(kept);
+    for (auto& socket : new_sockets) {
+        const std::string* name = owner_of(socket.endpoint());
+        if (name == nullptr) {
+            continue;  // cannot happen: the main thread opened it for this generation
+        }
+        auto listener = std::make_shared<Listener>(*this, *name, std::move(socket));
+        listener->start();
+        listeners_.push_back(std::move(listener));
+    }
+}
+
+bool Worker::is_served(proxy::DownstreamConnection& connection) const {
+    const ListenerRuntime* listener =
+        current_->generation->find_listener(connection.listener_name());
+    if (listener == nullptr) {
+        return false;
+    }
+    boost::system::error_code ec;
+    asio::ip::tcp::endpoint local = connection.socket().local_endpoint(ec);
+    if (ec) {
+        return true;  // closing anyway; nothing to decide
+    }
+    for (const auto& address : listener->addresses) {
+        if (endpoint_covers(address, local)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Worker::retire_connections() {
+    // Connections accepted on an address that the reload removed (or whose listener it removed)
+    // finish their in-flight request and close; everything else stays open on the new routes.
+    std::vector<proxy::DownstreamConnection*> retired;
+    for (auto* connection : connections_) {
+        if (!is_served(*connection)) {
+            retired.push_back(connection);
+        }
+    }
+    if (retired.empty()) {
+        return;
+    }
+    for (auto* connection : retired) {
+        connection->begin_drain();  // may close it, which removes it from connections_
+    }
+    retire_timer_.expires_after(current_->generation->config().limits.drain_timeout);
+    retire_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) {
+            return;
+        }
+        std::vector<proxy::DownstreamConnection*> remaining;
+        for (auto* connection : connections_) {
+            if (!is_served(*connection)) {
+                remaining.push_back(connection);
+            }
+        }
+        if (!remaining.empty()) {
+            log::warn("worker ", index_, ": drain timeout of removed listeners, closing ",
+                      remaining.size(), " connections");
+        }
+        for (auto* connection : remaining) {
+            connection->abort();
+        }
     });
 }
 
@@ -266,6 +364,7 @@ void Worker::check_drained() {
         return;
     }
     drain_timer_.cancel();
+    retire_timer_.cancel();
     housekeeping_timer_.cancel();
     for (auto& [name, cluster] : current_->clusters) {
         cluster->close_idle();

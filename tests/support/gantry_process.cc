@@ -139,7 +139,24 @@ void GantryProcess::start() {
         args.push_back(a.data());
     }
     args.push_back(nullptr);
-    int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, args.data(), environ);
+    std::vector<std::string> env_strings;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        if (options_.env.count(std::string(text.substr(0, text.find('=')))) == 0) {
+            env_strings.emplace_back(text);
+        }
+    }
+    for (const auto& [name, value] : options_.env) {
+        if (!value.empty()) {
+            env_strings.push_back(name + "=" + value);
+        }
+    }
+    std::vector<char*> env;
+    for (auto& e : env_strings) {
+        env.push_back(e.data());
+    }
+    env.push_back(nullptr);
+    int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         pid_ = -1;

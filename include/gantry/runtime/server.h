@@ -2,22 +2,34 @@
 
 // Server: the main thread. Loads the config, starts one Worker per configured thread, then
 // waits for signals: SIGHUP reloads (a bad file keeps the running config), SIGUSR1 reopens the
-// access log, SIGTERM/SIGINT drain the workers and stop. The only object that talks to every
-// worker; it does so by posting values to their executors.
+// logs, SIGTERM/SIGINT drain the workers and stop. Tells systemd (sd_notify) when it is ready,
+// reloading and stopping, and feeds its watchdog. The only object that talks to every worker; it
+// does so by posting values to their executors.
 
+#include <atomic>
 #include <csignal>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/generation.h>
+#include <gantry/runtime/systemd_notifier.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::runtime {
+
+// Reload outcomes since start. Written by the main thread; readable from any thread (the admin
+// server reports them).
+struct ReloadStats {
+    std::atomic<uint64_t> applied{0};
+    std::atomic<uint64_t> failed{0};  // rejected: a bad file, a port that cannot be bound, ...
+};
 
 class Server {
 public:
@@ -27,19 +39,35 @@ public:
     // Runs until stopped by a signal. Returns the process exit code.
     int run();
 
+    const ReloadStats& reload_stats() const { return reload_stats_; }
+
 private:
     bool start();
     void wait_for_signal();
     void on_signal(int signal_number);
     void reload();
+    void apply_reload();
+    void reject_reload(const std::vector<std::string>& errors);
+    bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
+                         std::string* error);
+    // Binds, for every worker, the addresses of `next` that no socket listens on yet.
+    bool open_new_sockets(const Generation& next, std::vector<std::vector<ListenSocket>>& sockets,
+                          std::string* error);
+    void log_listener_changes(const Generation& next) const;
     void begin_stop();
+    void start_watchdog();
 
     std::string config_path_;
     boost::asio::io_context io_context_;
     boost::asio::signal_set signals_;
+    SystemdNotifier notifier_;
+    boost::asio::steady_timer watchdog_timer_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
+    std::shared_ptr<observability::AccessLogSink> retired_access_log_;
+    std::set<boost::asio::ip::tcp::endpoint> bound_;  // addresses the workers listen on
+    ReloadStats reload_stats_;
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;

@@ -26,6 +26,7 @@
 #include <gantry/runtime/byte_buffer.h>
 #include <gantry/runtime/deadline_queue.h>
 #include <gantry/runtime/generation.h>
+#include <gantry/runtime/listener.h>
 #include <gantry/upstream/cluster.h>
 #include <gantry/upstream/load_balancer.h>
 
@@ -36,7 +37,6 @@ class Stream;
 
 namespace gantry::runtime {
 
-class Listener;
 class Worker;
 
 // A generation as one worker sees it: the shared Generation plus this worker's clusters for it.
@@ -56,6 +56,16 @@ public:
 
 using WorkerGenerationRef = boost::intrusive_ptr<WorkerGeneration>;
 
+// What a reload hands to one worker: the new generation, the listening sockets opened for the
+// addresses it adds (one per address, for this worker), and the access-log sink when the
+// access-log path changed. Built on the main thread, moved into the worker's queue.
+struct WorkerUpdate {
+    std::shared_ptr<const Generation> generation;
+    std::vector<ListenSocket> new_sockets;
+    bool access_log_changed = false;
+    std::shared_ptr<observability::AccessLogSink> access_log;  // null: access log off
+};
+
 class Worker {
 public:
     Worker(size_t index, std::shared_ptr<observability::AccessLogSink> access_log);
@@ -67,15 +77,17 @@ public:
 
     boost::asio::any_io_executor executor() { return io_context_.get_executor(); }
 
-    // Main thread, before start(): opens this worker's SO_REUSEPORT acceptors for every listener.
-    // Returns false and fills `error` when a socket cannot be bound.
-    bool open_listeners(const Generation& generation, std::string* error);
+    // Main thread, before start(): takes a listening socket for listener `name`.
+    void add_listener(const std::string& name, ListenSocket socket);
 
     // Main thread: starts the thread with its first generation.
     void start(std::shared_ptr<const Generation> generation);
 
-    // Main thread: hands over a newer generation (posted; applied on the worker thread).
-    void post_generation(std::shared_ptr<const Generation> generation);
+    // Main thread: hands over a reload (posted; applied on the worker thread). The worker
+    // switches to the new generation, starts accepting on the new sockets, closes the sockets
+    // of addresses the generation no longer has, and drains the connections they accepted
+    // (their in-flight requests finish; after limits.drain_timeout the rest are closed).
+    void post_update(WorkerUpdate update);
 
     // Main thread: stop accepting, finish in-flight requests within `drain_timeout`, then close
     // everything and end the thread. `on_done` runs on the worker thread when it is empty.
@@ -113,6 +125,10 @@ public:
 
 private:
     void apply_generation(std::shared_ptr<const Generation> generation);
+    void apply_update(WorkerUpdate update);
+    void reconcile_listeners(std::vector<ListenSocket> new_sockets);
+    void retire_connections();
+    bool is_served(proxy::DownstreamConnection& connection) const;
     void start_housekeeping();
     void begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
     void check_drained();
@@ -122,7 +138,7 @@ private:
     size_t index_;
     boost::asio::io_context io_context_;
     std::thread thread_;
-    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::vector<std::shared_ptr<Listener>> listeners_;
     WorkerGenerationRef current_;
     BufferPool buffers_;
     BufferPool arena_blocks_;
@@ -133,6 +149,7 @@ private:
     upstream::Random random_;
     boost::asio::steady_timer housekeeping_timer_;
     boost::asio::steady_timer drain_timer_;
+    boost::asio::steady_timer retire_timer_;  // closes what removed listeners still hold
     std::vector<proxy::DownstreamConnection*> connections_;
 
     struct IdleParser {
