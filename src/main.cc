@@ -20,15 +20,18 @@ constexpr const char* kUsage =
     "options:\n"
     "  -c, --config FILE   configuration file (default /etc/gantry/gantry.yaml)\n"
     "  -t, --test          same as `check`\n"
+    "      --no-watch      reload on SIGHUP only, not when the config files change\n"
     "\n"
     "signals:\n"
-    "  SIGHUP           reload the configuration; a bad file keeps the running one\n"
+    "  SIGHUP           reload the configuration; a bad file keeps the running one (gantry\n"
+    "                   also reloads by itself when the file or an included file changes)\n"
     "  SIGTERM, SIGINT  stop accepting, finish in-flight requests (limits.drain_timeout), exit\n"
     "  SIGUSR1          reopen the access log (logrotate)\n";
 
 struct Options {
     enum class Command { Run, Check, Version, Help } command = Command::Run;
     std::string config_path = kDefaultConfig;
+    bool watch_config = true;
 };
 
 bool parse_options(int argc, char** argv, Options& options) {
@@ -46,6 +49,8 @@ bool parse_options(int argc, char** argv, Options& options) {
             options.command = Options::Command::Help;
         } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
             options.config_path = argv[++i];
+        } else if (arg == "--no-watch") {
+            options.watch_config = false;
         } else if (arg.rfind("--config=", 0) == 0) {
             options.config_path = arg.substr(std::strlen("--config="));
         } else {
@@ -89,6 +94,8 @@ int main(int argc, char** argv) {
         case Options::Command::Run:
             break;
     }
-    gantry::runtime::Server server(options.config_path);
+    gantry::runtime::ServerOptions server_options;
+    server_options.watch_config = options.watch_config;
+    gantry::runtime::Server server(options.config_path, server_options);
     return server.run();
 }
