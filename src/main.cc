@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <gantry/config_diff.h>
 #include <gantry/runtime/server.h>
 
 namespace {
@@ -14,21 +15,27 @@ constexpr const char* kDefaultConfig = "/etc/gantry/gantry.yaml";
 constexpr const char* kUsage =
     "usage: gantry [run] [-c FILE]       run the proxy in the foreground\n"
     "       gantry check [-c FILE]       validate FILE and exit (0 valid, 1 invalid)\n"
+    "       gantry check -c NEW --against RUNNING\n"
+    "                                    also print what reloading RUNNING into NEW changes\n"
     "       gantry --version             print the version\n"
     "       gantry --help                print this help\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   configuration file (default /etc/gantry/gantry.yaml)\n"
     "  -t, --test          same as `check`\n"
+    "      --no-watch      reload on SIGHUP only, not when the config files change\n"
     "\n"
     "signals:\n"
-    "  SIGHUP           reload the configuration; a bad file keeps the running one\n"
+    "  SIGHUP           reload the configuration; a bad file keeps the running one (gantry\n"
+    "                   also reloads by itself when the file or an included file changes)\n"
     "  SIGTERM, SIGINT  stop accepting, finish in-flight requests (limits.drain_timeout), exit\n"
     "  SIGUSR1          reopen the access log (logrotate)\n";
 
 struct Options {
     enum class Command { Run, Check, Version, Help } command = Command::Run;
     std::string config_path = kDefaultConfig;
+    std::string against_path;  // check: also print what a reload from this file would change
+    bool watch_config = true;
 };
 
 bool parse_options(int argc, char** argv, Options& options) {
@@ -46,6 +53,10 @@ bool parse_options(int argc, char** argv, Options& options) {
             options.command = Options::Command::Help;
         } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
             options.config_path = argv[++i];
+        } else if (arg == "--against" && i + 1 < argc) {
+            options.against_path = argv[++i];
+        } else if (arg == "--no-watch") {
+            options.watch_config = false;
         } else if (arg.rfind("--config=", 0) == 0) {
             options.config_path = arg.substr(std::strlen("--config="));
         } else {
@@ -56,7 +67,24 @@ bool parse_options(int argc, char** argv, Options& options) {
     return true;
 }
 
-int check(const std::string& path) {
+// Prints what a reload from `running_path` to the config in `generation` would change.
+int print_changes(const gantry::runtime::Generation& generation, const std::string& running_path) {
+    gantry::config::LoadResult running = gantry::config::load_config(running_path);
+    if (!running.ok()) {
+        for (const auto& diagnostic : running.diagnostics) {
+            std::fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
+        }
+        std::fprintf(stderr, "gantry: cannot compare: %s is not a valid configuration\n",
+                     running_path.c_str());
+        return 1;
+    }
+    auto changes = gantry::config::diff_configs(*running.config, generation.config());
+    std::printf("changes from %s:\n%s", running_path.c_str(),
+                gantry::config::format_changes(changes).c_str());
+    return 0;
+}
+
+int check(const std::string& path, const std::string& against_path) {
     std::vector<std::string> errors;
     auto generation = gantry::runtime::load_generation(path, 1, nullptr, errors);
     for (const auto& error : errors) {
@@ -67,7 +95,7 @@ int check(const std::string& path) {
         return 1;
     }
     std::printf("gantry: configuration file %s is valid\n", path.c_str());
-    return 0;
+    return against_path.empty() ? 0 : print_changes(*generation, against_path);
 }
 
 }  // namespace
@@ -85,10 +113,12 @@ int main(int argc, char** argv) {
             std::fputs(kUsage, stdout);
             return 0;
         case Options::Command::Check:
-            return check(options.config_path);
+            return check(options.config_path, options.against_path);
         case Options::Command::Run:
             break;
     }
-    gantry::runtime::Server server(options.config_path);
+    gantry::runtime::ServerOptions server_options;
+    server_options.watch_config = options.watch_config;
+    gantry::runtime::Server server(options.config_path, server_options);
     return server.run();
 }

@@ -190,9 +190,18 @@ struct ConfigSnapshot {
     const VirtualHostConfig* find_virtual_host(const std::string& name) const;
 };
 
+// The files a load read, for the config file watch: a change to any of them, or a new file in
+// one of `include_directories`, may change the configuration.
+struct ConfigSources {
+    std::vector<std::string> files;                // as named (main file first), in reading order
+    std::vector<std::string> include_directories;  // directories of wildcard include patterns
+    uint64_t digest = 0;                           // of every file's name and content
+};
+
 struct LoadResult {
     std::shared_ptr<const ConfigSnapshot> config;  // null when diagnostics hold an error
     std::vector<Diagnostic> diagnostics;
+    ConfigSources sources;  // filled whether or not the load succeeded
 
     bool ok() const { return config != nullptr; }
 };

@@ -34,6 +34,18 @@ struct Loader {
     std::vector<std::string> files;          // in reading order, for sorting diagnostics
     std::vector<std::string> include_stack;  // canonical paths of the files being read
     std::set<std::string> included;          // canonical paths of every file read
+    ConfigSources sources;
+
+    // FNV-1a over every file's name and bytes: equal digests mean nothing was edited.
+    void record(const std::string& path, const std::string& text) {
+        sources.files.push_back(path);
+        for (const std::string* part : {&path, &text}) {
+            for (unsigned char c : *part) {
+                sources.digest = (sources.digest ^ c) * 0x100000001b3ULL;
+            }
+            sources.digest = (sources.digest ^ 0xff) * 0x100000001b3ULL;
+        }
+    }
 };
 
 // Reads a regular file of at most kMaxFileBytes. The limit is enforced while reading rather
@@ -120,6 +132,19 @@ void load_includes(Loader& loader, const YAML::Node& list) {
             pattern->front() == '/' ? *pattern : escape_glob(directory) + "/" + *pattern;
         std::vector<std::string> paths = expand_pattern(full);
         bool is_pattern = pattern->find_first_of("*?[") != std::string::npos;
+        if (is_pattern) {
+            // A new file matching the pattern changes the config: watch its directory (when
+            // the directory part itself has no wildcard).
+            std::string pattern_directory = directory;
+            if (pattern->front() == '/') {
+                pattern_directory = directory_of(*pattern);
+            } else if (pattern->find('/') != std::string::npos) {
+                pattern_directory += "/" + directory_of(*pattern);
+            }
+            if (pattern_directory.find_first_of("*?[") == std::string::npos) {
+                loader.sources.include_directories.push_back(pattern_directory);
+            }
+        }
         if (paths.empty() && !is_pattern) {
             ctx.error(item, "cannot read included file `" + *pattern + "`: no such file");
         }
@@ -194,6 +219,7 @@ void load_file(Loader& loader, const std::string& path, const YAML::Node& includ
         ctx.error(included_at, "cannot read included file `" + path + "`: " + error);
         return;
     }
+    loader.record(path, *text);
     std::string parent = ctx.switch_file(path);
     LoadContext::KeyScope no_key(ctx, {});  // the include's errors are about that file's keys
     loader.files.push_back(path);
@@ -236,6 +262,7 @@ void load_main(Loader& loader, const std::string& text, const std::string& real_
 
 LoadResult finish(Loader& loader, const std::string& name, bool stopped) {
     LoadResult result;
+    result.sources = std::move(loader.sources);
     result.diagnostics = std::move(loader.ctx.diagnostics());
     sort_diagnostics(loader.files, result.diagnostics);
     if (stopped) {
@@ -258,6 +285,7 @@ LoadResult load(const std::string& name, const std::string* text) {
             std::string error;
             auto content = text != nullptr ? std::optional(*text) : read_file(name, &error);
             if (content) {
+                loader.record(name, *content);
                 load_main(loader, *content, text != nullptr ? name : canonical(name));
             } else {
                 loader.ctx.error(Mark{name, 0, 0}, "cannot read config file: " + error);
@@ -267,10 +295,10 @@ LoadResult load(const std::string& name, const std::string* text) {
         }
         return finish(loader, name, stopped);
     } catch (const std::exception& e) {
-        return LoadResult{nullptr,
-                          {Diagnostic{name, 0, 0, std::string("internal error: ") + e.what()}}};
+        return LoadResult{
+            nullptr, {Diagnostic{name, 0, 0, std::string("internal error: ") + e.what()}}, {}};
     } catch (...) {
-        return LoadResult{nullptr, {Diagnostic{name, 0, 0, "internal error"}}};
+        return LoadResult{nullptr, {Diagnostic{name, 0, 0, "internal error"}}, {}};
     }
 }
 

@@ -61,8 +61,12 @@ std::string ready_status(const Generation& generation) {
 
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
                                                   const Generation* previous,
-                                                  std::vector<std::string>& errors) {
+                                                  std::vector<std::string>& errors,
+                                                  config::ConfigSources* sources) {
     config::LoadResult loaded = config::load_config(path);
+    if (sources != nullptr) {
+        *sources = std::move(loaded.sources);
+    }
     for (const auto& diagnostic : loaded.diagnostics) {
         errors.push_back(diagnostic.to_string());
     }
@@ -80,8 +84,9 @@ std::shared_ptr<const Generation> load_generation(const std::string& path, uint6
     return generation;
 }
 
-Server::Server(std::string config_path)
+Server::Server(std::string config_path, ServerOptions options)
     : config_path_(std::move(config_path))
+    , options_(options)
     , signals_(io_context_)
     , notifier_(SystemdNotifier::from_environment())
     , watchdog_timer_(io_context_) {}
@@ -107,7 +112,8 @@ int Server::run() {
 
 bool Server::start() {
     std::vector<std::string> errors;
-    generation_ = load_generation(config_path_, next_generation_++, nullptr, errors);
+    config::ConfigSources sources;
+    generation_ = load_generation(config_path_, next_generation_++, nullptr, errors, &sources);
     for (const auto& error : errors) {
         log::error(error);
     }
@@ -152,6 +158,8 @@ bool Server::start() {
     }
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
+    last_digest_ = sources.digest;
+    watch_sources(sources);
     notifier_.ready(ready_status(*generation_));
     start_watchdog();
     return true;
@@ -171,7 +179,7 @@ void Server::on_signal(int signal_number) {
     switch (signal_number) {
         case SIGHUP:
             if (!is_stopping_) {
-                reload();
+                reload(ReloadTrigger::Signal);
             }
             break;
         case SIGUSR1:
@@ -186,15 +194,45 @@ void Server::on_signal(int signal_number) {
     }
 }
 
-void Server::reload() {
+void Server::watch_sources(const config::ConfigSources& sources) {
+    if (!options_.watch_config) {
+        return;
+    }
+    if (!config_watch_) {
+        config_watch_ = std::make_unique<ConfigWatch>(io_context_, options_.watch_debounce, [this] {
+            if (!is_stopping_) {
+                reload(ReloadTrigger::FileChange);
+            }
+        });
+    }
+    std::string error;
+    if (!config_watch_->watch(config_path_, sources, &error)) {
+        log::warn("config watch unavailable (", error, "); reload with SIGHUP");
+        config_watch_.reset();
+        options_.watch_config = false;
+    }
+}
+
+void Server::reload(ReloadTrigger trigger) {
+    std::vector<std::string> errors;
+    config::ConfigSources sources;
+    auto next =
+        load_generation(config_path_, next_generation_, generation_.get(), errors, &sources);
+    watch_sources(sources);  // includes may have come or gone, even in a broken file
+    if (trigger == ReloadTrigger::FileChange) {
+        if (sources.digest == last_digest_) {
+            return;  // touched, or already loaded by SIGHUP: nothing to do
+        }
+        log::info("reload: config files changed");
+    }
+    last_digest_ = sources.digest;
     notifier_.reloading();
-    apply_reload();
+    apply_reload(std::move(next), errors);
     notifier_.ready(ready_status(*generation_));
 }
 
-void Server::apply_reload() {
-    std::vector<std::string> errors;
-    auto next = load_generation(config_path_, next_generation_, generation_.get(), errors);
+void Server::apply_reload(std::shared_ptr<const Generation> next,
+                          const std::vector<std::string>& errors) {
     if (!next) {
         reject_reload(errors);
         return;
@@ -325,6 +363,9 @@ void Server::begin_stop() {
     }
     is_stopping_ = true;
     notifier_.stopping();
+    if (config_watch_) {
+        config_watch_->stop();
+    }
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");

@@ -134,6 +134,7 @@ void GantryProcess::start() {
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     std::string binary = gantry_binary();
     std::vector<std::string> argv = {binary, "-c", config_path_};
+    argv.insert(argv.end(), options_.args.begin(), options_.args.end());
     std::vector<char*> args;
     for (auto& a : argv) {
         args.push_back(a.data());

@@ -32,6 +32,8 @@ struct GantryOptions {
     std::chrono::milliseconds ready_timeout{10000};
     // Port that must accept before the process counts as ready; 0 = @PORT@.
     uint16_t ready_port = 0;
+    // Arguments after `-c FILE`.
+    std::vector<std::string> args;
     // Environment variables set (or, with an empty value, removed) for the process.
     std::map<std::string, std::string> env;
 };

@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <gantry/observability/access_log.h>
+#include <gantry/runtime/config_watch.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/runtime/systemd_notifier.h>
 #include <gantry/runtime/worker.h>
@@ -31,9 +32,15 @@ struct ReloadStats {
     std::atomic<uint64_t> failed{0};  // rejected: a bad file, a port that cannot be bound, ...
 };
 
+struct ServerOptions {
+    // Reload when the config file or a file it includes changes (besides SIGHUP).
+    bool watch_config = true;
+    std::chrono::milliseconds watch_debounce{200};
+};
+
 class Server {
 public:
-    explicit Server(std::string config_path);
+    explicit Server(std::string config_path, ServerOptions options = {});
     ~Server();
 
     // Runs until stopped by a signal. Returns the process exit code.
@@ -45,8 +52,11 @@ private:
     bool start();
     void wait_for_signal();
     void on_signal(int signal_number);
-    void reload();
-    void apply_reload();
+    enum class ReloadTrigger { Signal, FileChange };
+    void reload(ReloadTrigger trigger);
+    void apply_reload(std::shared_ptr<const Generation> next,
+                      const std::vector<std::string>& errors);
+    void watch_sources(const config::ConfigSources& sources);
     void reject_reload(const std::vector<std::string>& errors);
     bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
                          std::string* error);
@@ -58,6 +68,7 @@ private:
     void start_watchdog();
 
     std::string config_path_;
+    ServerOptions options_;
     boost::asio::io_context io_context_;
     boost::asio::signal_set signals_;
     SystemdNotifier notifier_;
@@ -68,6 +79,8 @@ private:
     std::shared_ptr<observability::AccessLogSink> retired_access_log_;
     std::set<boost::asio::ip::tcp::endpoint> bound_;  // addresses the workers listen on
     ReloadStats reload_stats_;
+    std::unique_ptr<ConfigWatch> config_watch_;
+    uint64_t last_digest_ = 0;  // of the files the last load read (applied or rejected)
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;
@@ -75,9 +88,11 @@ private:
 
 // Loads and compiles a config file: the check that both `gantry check` and start-up run.
 // On failure returns null and fills `errors` with "FILE:LINE:COL: message" lines. `previous`
-// is the running generation on a reload (see Generation::build), else null.
+// is the running generation on a reload (see Generation::build), else null. `sources`, when
+// given, receives the files read (on failure too).
 std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
                                                   const Generation* previous,
-                                                  std::vector<std::string>& errors);
+                                                  std::vector<std::string>& errors,
+                                                  config::ConfigSources* sources = nullptr);
 
 }  // namespace gantry::runtime

@@ -187,3 +187,29 @@ TEST_CASE("an include cycle is reported and a file matched twice is read once", 
     CHECK(result.diagnostics[0].column == 11);
     CHECK(result.diagnostics[0].message.starts_with("include cycle: "));
 }
+
+TEST_CASE("a load lists the files it read and the directories its patterns watch", "[config]") {
+    TempDir dir;
+    std::string included = dir.write("conf.d/10-a.yaml", cluster_file("a"));
+    std::string fixed = dir.write("fixed.yaml", cluster_file("b"));
+    std::string main =
+        dir.write("gantry.yaml",
+                  testing::kListenerAndHost + "include: [\"conf.d/*.yaml\", \"fixed.yaml\"]\n");
+    LoadResult result = load_config(main);
+    REQUIRE(result.ok());
+    CHECK(result.sources.files == std::vector<std::string>{main, included, fixed});
+    CHECK(result.sources.include_directories ==
+          std::vector<std::string>{dir.path().string() + "/conf.d"});
+
+    // Same bytes, same digest; any edit (or a broken file) changes it.
+    uint64_t digest = result.sources.digest;
+    CHECK(load_config(main).sources.digest == digest);
+    dir.write("conf.d/10-a.yaml", cluster_file("c"));
+    LoadResult edited = load_config(main);
+    CHECK(edited.sources.digest != digest);
+    dir.write("conf.d/10-a.yaml", "clusters: [");
+    LoadResult broken = load_config(main);
+    CHECK_FALSE(broken.ok());
+    CHECK(broken.sources.files.size() == 3);
+    CHECK(broken.sources.digest != edited.sources.digest);
+}

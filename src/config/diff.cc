@@ -1,0 +1,363 @@
+// diff_configs: every entity is flattened to (field, text) pairs, and two versions of it differ
+// by the fields whose text differs. Routes are keyed by virtual host and match.
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <re2/re2.h>
+
+#include <gantry/config_diff.h>
+
+namespace gantry::config {
+
+namespace {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+std::string duration(Duration d) {
+    auto ms = d.count();
+    if (ms == 0) {
+        return "0";
+    }
+    if (ms % 3600000 == 0) {
+        return std::to_string(ms / 3600000) + "h";
+    }
+    if (ms % 60000 == 0) {
+        return std::to_string(ms / 60000) + "m";
+    }
+    if (ms % 1000 == 0) {
+        return std::to_string(ms / 1000) + "s";
+    }
+    return std::to_string(ms) + "ms";
+}
+
+std::string list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+        out += (i > 0 ? ", " : "") + items[i];
+    }
+    return out + "]";
+}
+
+std::string quoted(const std::string& text) {
+    constexpr size_t kMax = 40;
+    std::string shown = text.size() > kMax ? text.substr(0, kMax) + "..." : text;
+    std::string out = "\"";
+    for (char c : shown) {
+        out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+std::string protocols(const std::vector<Protocol>& list_of) {
+    std::vector<std::string> names;
+    for (Protocol p : list_of) {
+        names.push_back(p == Protocol::Http1 ? "http1" : "http2");
+    }
+    return list(names);
+}
+
+std::string matchers(const std::vector<ValueMatcher>& values) {
+    std::vector<std::string> items;
+    for (const auto& value : values) {
+        items.push_back(value.name + "=" +
+                        (value.regex ? "~" + value.regex->pattern() : value.exact));
+    }
+    return list(items);
+}
+
+std::string match_text(const RouteMatch& match) {
+    static constexpr const char* kKinds[] = {"prefix", "path", "regex"};
+    std::string out = std::string(kKinds[static_cast<int>(match.kind)]) + " " + match.path;
+    if (!match.methods.empty()) {
+        out += " methods " + list(match.methods);
+    }
+    if (!match.headers.empty()) {
+        out += " headers " + matchers(match.headers);
+    }
+    if (!match.query.empty()) {
+        out += " query " + matchers(match.query);
+    }
+    return out;
+}
+
+void add_action(Fields& fields, const RouteAction& action) {
+    if (const auto* forward = std::get_if<ForwardAction>(&action)) {
+        static constexpr const char* kHosts[] = {"keep", "upstream", ""};
+        fields.emplace_back("forward.cluster", forward->cluster);
+        fields.emplace_back("forward.rewrite_prefix",
+                            forward->has_rewrite_prefix ? forward->rewrite_prefix : "none");
+        fields.emplace_back(
+            "forward.host_rewrite",
+            kHosts[static_cast<int>(forward->host_rewrite)] + forward->host_literal);
+        fields.emplace_back("forward.timeout", duration(forward->timeout));
+        fields.emplace_back("forward.per_try_timeout", duration(forward->per_try_timeout));
+        fields.emplace_back("forward.idle_timeout", duration(forward->idle_timeout));
+        fields.emplace_back("forward.upgrades", list(forward->upgrades));
+    } else if (const auto* respond = std::get_if<RespondAction>(&action)) {
+        fields.emplace_back("respond.status", std::to_string(respond->status));
+        fields.emplace_back("respond.body", quoted(respond->body));
+        fields.emplace_back("respond.content_type", respond->content_type);
+    } else if (const auto* redirect = std::get_if<RedirectAction>(&action)) {
+        fields.emplace_back("redirect.status", std::to_string(redirect->status));
+        fields.emplace_back("redirect.scheme", redirect->scheme);
+        fields.emplace_back("redirect.host", redirect->host);
+        fields.emplace_back("redirect.port", std::to_string(redirect->port));
+        fields.emplace_back("redirect.path", redirect->path);
+        fields.emplace_back("redirect.strip_query", redirect->strip_query ? "true" : "false");
+    }
+}
+
+std::string mutation_text(const HeaderMutation& mutation) {
+    std::vector<std::string> parts;
+    for (const auto& [name, value] : mutation.set) {
+        parts.push_back("set " + name + "=" + quoted(value));
+    }
+    for (const auto& [name, value] : mutation.add) {
+        parts.push_back("add " + name + "=" + quoted(value));
+    }
+    for (const auto& name : mutation.remove) {
+        parts.push_back("remove " + name);
+    }
+    return list(parts);
+}
+
+void add_limits(Fields& fields, const std::string& prefix, const Limits& limits) {
+    fields.emplace_back(prefix + "max_request_headers", std::to_string(limits.max_request_headers));
+    fields.emplace_back(prefix + "max_headers", std::to_string(limits.max_headers));
+    fields.emplace_back(prefix + "max_request_body", std::to_string(limits.max_request_body));
+    fields.emplace_back(prefix + "header_timeout", duration(limits.header_timeout));
+    fields.emplace_back(prefix + "idle_timeout", duration(limits.idle_timeout));
+    fields.emplace_back(prefix + "drain_timeout", duration(limits.drain_timeout));
+}
+
+Fields settings_fields(const ConfigSnapshot& config) {
+    static constexpr const char* kLevels[] = {"error", "warn", "info", "debug"};
+    Fields fields = {
+        {"node.name", config.node.name},
+        {"node.zone", config.node.zone},
+        {"workers", config.workers == 0 ? "auto" : std::to_string(config.workers)},
+        {"admin.listen", config.admin.listen ? config.admin.listen->text : "none"},
+        {"log.level", kLevels[static_cast<int>(config.log.level)]},
+        {"log.access.path", config.log.access.path},
+        {"log.access.format", config.log.access.format},
+    };
+    add_limits(fields, "limits.", config.limits);
+    return fields;
+}
+
+Fields listener_fields(const ListenerConfig& listener) {
+    std::vector<std::string> addresses;
+    for (const auto& address : listener.listen) {
+        addresses.push_back(address.text);
+    }
+    Fields fields = {{"listen", list(addresses)},
+                     {"protocols", protocols(listener.protocols)},
+                     {"virtual_hosts", list(listener.virtual_hosts)}};
+    add_limits(fields, "limits.", listener.limits);
+    return fields;
+}
+
+Fields cluster_fields(const ClusterConfig& cluster) {
+    static constexpr const char* kLb[] = {"round_robin", "least_request", "random", "ring_hash",
+                                          "maglev"};
+    std::vector<std::string> endpoints;
+    for (const auto& endpoint : cluster.endpoints) {
+        std::string text = endpoint.address.text;
+        if (endpoint.weight != 1) {
+            text += " weight=" + std::to_string(endpoint.weight);
+        }
+        if (!endpoint.zone.empty()) {
+            text += " zone=" + endpoint.zone;
+        }
+        endpoints.push_back(text);
+    }
+    return {{"endpoints", list(endpoints)},
+            {"lb", kLb[static_cast<int>(cluster.lb)]},
+            {"least_request.choices", std::to_string(cluster.least_request_choices)},
+            {"protocol", cluster.protocol == Protocol::Http1 ? "http1" : "http2"},
+            {"connect_timeout", duration(cluster.connect_timeout)},
+            {"pool.max_idle_per_endpoint", std::to_string(cluster.pool.max_idle_per_endpoint)},
+            {"pool.idle_timeout", duration(cluster.pool.idle_timeout)}};
+}
+
+// "field: old -> new" for each field whose text differs; a field only one side has is "none"
+// on the other (a route whose action changes kind).
+std::vector<std::string> changed_fields(const Fields& before, const Fields& after) {
+    auto value_in = [](const Fields& fields, const std::string& name) -> std::string {
+        for (const auto& [field, value] : fields) {
+            if (field == name) {
+                return value;
+            }
+        }
+        return "none";
+    };
+    std::vector<std::string> details;
+    for (const auto& [field, value] : after) {
+        if (std::string old = value_in(before, field); old != value) {
+            details.push_back(field + ": " + old + " -> " + value);
+        }
+    }
+    for (const auto& [field, value] : before) {
+        if (value_in(after, field) == "none" && value != "none") {
+            details.push_back(field + ": " + value + " -> none");
+        }
+    }
+    return details;
+}
+
+// The first `count` fields, for an added entity.
+std::vector<std::string> summary(const Fields& fields, size_t count = 1) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < fields.size() && i < count; ++i) {
+        out.push_back(fields[i].first + ": " + fields[i].second);
+    }
+    return out;
+}
+
+// Diffs two lists of named entities, in `next`'s order, then the removed ones.
+template <typename T, typename Describe>
+void diff_named(const std::vector<T>& running, const std::vector<T>& next, const char* what,
+                Describe describe, std::vector<ConfigChange>& out) {
+    auto find = [](const std::vector<T>& items, const std::string& name) -> const T* {
+        for (const auto& item : items) {
+            if (item.name == name) {
+                return &item;
+            }
+        }
+        return nullptr;
+    };
+    for (const auto& item : next) {
+        const T* before = find(running, item.name);
+        if (before == nullptr) {
+            out.push_back({ConfigChange::Kind::Added, what, item.name, summary(describe(item))});
+        } else if (auto details = changed_fields(describe(*before), describe(item));
+                   !details.empty()) {
+            out.push_back({ConfigChange::Kind::Changed, what, item.name, std::move(details)});
+        }
+    }
+    for (const auto& item : running) {
+        if (find(next, item.name) == nullptr) {
+            out.push_back({ConfigChange::Kind::Removed, what, item.name, {}});
+        }
+    }
+}
+
+struct RouteEntry {
+    std::string key;  // match text, with "#2" for a repeated match
+    Fields fields;
+};
+
+std::vector<RouteEntry> route_entries(const VirtualHostConfig& host) {
+    std::vector<RouteEntry> entries;
+    std::map<std::string, int> seen;
+    for (const auto& route : host.routes) {
+        std::string key = match_text(route.match);
+        if (int n = ++seen[key]; n > 1) {
+            key += " #" + std::to_string(n);
+        }
+        Fields fields;
+        add_action(fields, route.action);
+        fields.emplace_back("request_headers", mutation_text(route.request_headers));
+        fields.emplace_back("response_headers", mutation_text(route.response_headers));
+        entries.push_back({key, std::move(fields)});
+    }
+    return entries;
+}
+
+// Appends the route changes to `out`; returns the order change of the routes both have, if any.
+std::optional<std::string> diff_routes(const VirtualHostConfig& running,
+                                       const VirtualHostConfig& next,
+                                       std::vector<ConfigChange>& out) {
+    std::vector<RouteEntry> before = route_entries(running);
+    std::vector<RouteEntry> after = route_entries(next);
+    auto find = [](const std::vector<RouteEntry>& entries, const std::string& key) {
+        return std::find_if(entries.begin(), entries.end(),
+                            [&](const RouteEntry& e) { return e.key == key; });
+    };
+    std::vector<std::string> kept_before, kept_after;
+    for (const auto& entry : after) {
+        std::string name = next.name + ": " + entry.key;
+        auto old = find(before, entry.key);
+        if (old == before.end()) {
+            out.push_back({ConfigChange::Kind::Added, "route", name, summary(entry.fields)});
+            continue;
+        }
+        kept_after.push_back(entry.key);
+        if (auto details = changed_fields(old->fields, entry.fields); !details.empty()) {
+            out.push_back({ConfigChange::Kind::Changed, "route", name, std::move(details)});
+        }
+    }
+    for (const auto& entry : before) {
+        if (find(after, entry.key) == after.end()) {
+            out.push_back({ConfigChange::Kind::Removed, "route", next.name + ": " + entry.key, {}});
+        } else {
+            kept_before.push_back(entry.key);
+        }
+    }
+    if (kept_before != kept_after) {
+        return "route order: " + list(kept_before) + " -> " + list(kept_after);
+    }
+    return std::nullopt;
+}
+
+Fields host_fields(const VirtualHostConfig& host) {
+    return {{"domains", list(host.domains)}, {"default", host.is_default ? "true" : "false"}};
+}
+
+}  // namespace
+
+std::vector<ConfigChange> diff_configs(const ConfigSnapshot& running, const ConfigSnapshot& next) {
+    std::vector<ConfigChange> out;
+    for (const auto& detail : changed_fields(settings_fields(running), settings_fields(next))) {
+        out.push_back({ConfigChange::Kind::Changed, "setting", detail, {}});
+    }
+    diff_named(running.listeners, next.listeners, "listener", listener_fields, out);
+    for (const auto& host : next.virtual_hosts) {
+        const VirtualHostConfig* before = running.find_virtual_host(host.name);
+        if (before == nullptr) {
+            out.push_back(
+                {ConfigChange::Kind::Added, "virtual host", host.name, summary(host_fields(host))});
+            continue;
+        }
+        std::vector<ConfigChange> routes;
+        auto details = changed_fields(host_fields(*before), host_fields(host));
+        if (auto order = diff_routes(*before, host, routes)) {
+            details.push_back(*order);
+        }
+        if (!details.empty()) {
+            out.push_back({ConfigChange::Kind::Changed, "virtual host", host.name, details});
+        }
+        out.insert(out.end(), routes.begin(), routes.end());
+    }
+    for (const auto& host : running.virtual_hosts) {
+        if (next.find_virtual_host(host.name) == nullptr) {
+            out.push_back({ConfigChange::Kind::Removed, "virtual host", host.name, {}});
+        }
+    }
+    diff_named(running.clusters, next.clusters, "cluster", cluster_fields, out);
+    return out;
+}
+
+std::string format_changes(const std::vector<ConfigChange>& changes) {
+    if (changes.empty()) {
+        return "no changes\n";
+    }
+    std::string out;
+    for (const auto& change : changes) {
+        char sign = change.kind == ConfigChange::Kind::Added     ? '+'
+                    : change.kind == ConfigChange::Kind::Removed ? '-'
+                                                                 : '~';
+        out += std::string(1, sign) + " " + change.what + " " + change.name + "\n";
+        for (const auto& detail : change.details) {
+            if (!detail.empty()) {
+                out += "    " + detail + "\n";
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace gantry::config
