@@ -3,7 +3,8 @@
 // Server: the main thread. Loads the config, starts one Worker per configured thread, then
 // waits for signals: SIGHUP reloads (a bad file keeps the running config), SIGUSR1 reopens the
 // access log, SIGTERM/SIGINT drain the workers and stop. The only object that talks to every
-// worker; it does so by posting values to their executors.
+// worker; it does so by posting values to their executors. It also runs the admin listener on its
+// own io_context (admin/admin_server.h) and answers its pages as the admin::AdminState.
 
 #include <csignal>
 #include <memory>
@@ -13,16 +14,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <gantry/admin/admin_endpoints.h>
+#include <gantry/admin/admin_server.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::runtime {
 
-class Server {
+class Server : private admin::AdminState {
 public:
     explicit Server(std::string config_path);
-    ~Server();
+    ~Server() override;
 
     // Runs until stopped by a signal. Returns the process exit code.
     int run();
@@ -33,16 +36,28 @@ private:
     void on_signal(int signal_number);
     void reload();
     void begin_stop();
+    bool start_admin();
+
+    // admin::AdminState
+    bool is_ready() const override;
+    std::shared_ptr<const Generation> running_generation() const override;
+    std::vector<const observability::WorkerMetrics*> worker_metrics() const override;
+    observability::ProcessMetrics process_metrics() const override;
 
     std::string config_path_;
     boost::asio::io_context io_context_;
     boost::asio::signal_set signals_;
+    std::unique_ptr<admin::AdminServer> admin_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;
+    bool is_started_ = false;
+    uint64_t reloads_ = 0;
+    uint64_t reload_failures_ = 0;
+    double start_time_seconds_ = 0;
 };
 
 // Loads and compiles a config file: the check that both `gantry check` and start-up run.
