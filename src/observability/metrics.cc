@@ -36,15 +36,6 @@ uint64_t CounterArray::load(size_t index) const {
     return chunk == nullptr ? 0 : chunk->values[index % kChunkSize].load(std::memory_order_relaxed);
 }
 
-size_t latency_bucket(std::chrono::nanoseconds duration) {
-    double seconds = std::chrono::duration<double>(duration).count();
-    size_t i = 0;
-    while (i < kLatencyBounds.size() && seconds > kLatencyBounds[i]) {
-        ++i;
-    }
-    return i;
-}
-
 void WorkerMetrics::ensure(const MetricSizes& sizes) {
     requests_.ensure(size_t{sizes.route_series} * kStatusClasses);
     listeners_.ensure(size_t{sizes.listeners} * ListenerSlots::kStride);

@@ -56,13 +56,25 @@ private:
     size_t capacity_ = 0;
 };
 
-// Latency histogram buckets (upper bounds, seconds): Prometheus-style, 0.5 ms to 60 s.
+// Latency histogram buckets (upper bounds, seconds): Prometheus-style, 0.5 ms to 60 s. The
+// request path compares integer nanoseconds (kLatencyBoundsNs); the page prints the seconds.
 inline constexpr std::array<double, 16> kLatencyBounds = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+inline constexpr std::array<int64_t, 16> kLatencyBoundsNs = {
+    500'000,       1'000'000,      2'500'000,      5'000'000,     10'000'000,    25'000'000,
+    50'000'000,    100'000'000,    250'000'000,    500'000'000,   1'000'000'000, 2'500'000'000,
+    5'000'000'000, 10'000'000'000, 30'000'000'000, 60'000'000'000};
 inline constexpr size_t kLatencyBuckets = kLatencyBounds.size() + 1;  // + the +Inf bucket
 
 // Index of the bucket a duration falls in (the first bound >= it; the last one is +Inf).
-size_t latency_bucket(std::chrono::nanoseconds duration);
+inline size_t latency_bucket(std::chrono::nanoseconds duration) {
+    int64_t ns = duration.count();
+    size_t i = 0;
+    while (i < kLatencyBoundsNs.size() && ns > kLatencyBoundsNs[i]) {
+        ++i;
+    }
+    return i;
+}
 
 // 1xx..5xx as 0..4; anything outside 100..599 counts with 5xx (it is a gantry-made error).
 inline size_t status_class_index(int status) {

@@ -67,6 +67,11 @@ TEST_CASE("A reader thread sees a writer thread's counts without locks", "[metri
 }
 
 TEST_CASE("Latencies fall in the first bucket whose bound holds them", "[metrics]") {
+    for (size_t i = 0; i < kLatencyBounds.size(); ++i) {
+        CHECK(
+            std::chrono::duration<double>(std::chrono::nanoseconds(kLatencyBoundsNs[i])).count() ==
+            Approx(kLatencyBounds[i]));
+    }
     CHECK(latency_bucket(0ns) == 0);
     CHECK(latency_bucket(500us) == 0);
     CHECK(latency_bucket(501us) == 1);
