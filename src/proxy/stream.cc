@@ -52,6 +52,7 @@ void Stream::begin(Downstream& connection, const runtime::ListenerRuntime* liste
     is_response_complete_ = false;
     is_upstream_active_ = false;
     is_aborted_ = false;
+    is_local_reply_ = false;
 }
 
 void Stream::finish() {
@@ -62,7 +63,9 @@ void Stream::finish() {
         filters_[i]->on_stream_end();
     }
     if (is_logged_) {
-        write_access_log();
+        auto request_time = std::chrono::steady_clock::now() - start_steady_;
+        record_metrics(request_time);
+        write_access_log(request_time);
     }
     is_logged_ = true;
     for (size_t i = 0; i < filter_count_; ++i) {
@@ -215,6 +218,7 @@ void Stream::send_local_reply(int status, ProxyError error, std::string_view bod
     if (error.is_error()) {
         error_ = error;
     }
+    is_local_reply_ = true;
     void* memory = arena_.allocate(sizeof(http::ResponseHead), alignof(http::ResponseHead));
     auto* head = new (memory) http::ResponseHead(&arena_);
     head->status = status;

@@ -6,7 +6,7 @@
 
 namespace gantry::proxy {
 
-void Stream::write_access_log() {
+void Stream::write_access_log(std::chrono::nanoseconds request_time) {
     observability::AccessLogBuffer* buffer = connection_->worker().access_log();
     const observability::AccessLogFormat* format =
         generation_ ? generation_->generation->access_log_format() : nullptr;
@@ -31,7 +31,7 @@ void Stream::write_access_log() {
     record.status = response_status_ != 0 ? response_status_ : error_.to_status();
     record.body_bytes_sent = body_bytes_sent_;
     record.request_length = request_length_;
-    record.request_time = std::chrono::steady_clock::now() - start_steady_;
+    record.request_time = request_time;
     record.upstream_addr = upstream_address_;
     record.upstream_status = upstream_status_;
     record.upstream_response_time = upstream_time_;

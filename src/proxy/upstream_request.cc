@@ -96,6 +96,8 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
               ProxyError::Kind::NoHealthyEndpoint});
     } else {
         cluster_.on_request_start(static_cast<size_t>(endpoint_));
+        const runtime::ResolvedEndpoint& picked = cluster_.endpoint(static_cast<size_t>(endpoint_));
+        metrics().on_upstream_start(picked.metric_id);
         bool failed_before_response = false;
         bool is_done = co_await try_once(true, &failed_before_response);
         // A pooled connection the upstream closed just as we reused it: one more try on a fresh
@@ -109,8 +111,10 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
             fail(upstream_failure(ProxyError::Phase::ResponseHead));
         }
         cluster_.on_request_end(static_cast<size_t>(endpoint_));
-        stream_.record_upstream(cluster_.endpoint(static_cast<size_t>(endpoint_)).text,
-                                response_status_, Clock::now() - start_);
+        auto elapsed = Clock::now() - start_;
+        metrics().on_upstream_end(cluster_.metric_id(), picked.metric_id, response_status_, elapsed,
+                                  timeout_kind_ != TimeoutKind::None);
+        stream_.record_upstream(picked.text, response_status_, elapsed);
     }
     stream_.connection().worker().deadlines().cancel(*this);
     is_running_ = false;
@@ -172,6 +176,7 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
         connection_ = cluster_.pool(index).lease();
         if (connection_) {
             is_reused_connection_ = true;
+            metrics().on_upstream_connection(cluster_.metric_id(), true);
             co_return true;
         }
     }
@@ -189,6 +194,7 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     boost::system::error_code ignored;
     connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     connection_->socket.non_blocking(true, ignored);  // for the inline write in send()
+    metrics().on_upstream_connection(cluster_.metric_id(), false);
     co_return true;
 }
 
@@ -337,6 +343,10 @@ void UpstreamRequest::release_connection(bool reusable) {
         connection_->socket.close(ignored);
         connection_.reset();
     }
+}
+
+observability::WorkerMetrics& UpstreamRequest::metrics() {
+    return stream_.connection().worker().metrics();
 }
 
 http::Http1Parser& UpstreamRequest::response_parser() {

@@ -76,9 +76,13 @@ std::shared_ptr<const Generation> Generation::build(
     generation->number_ = number;
     generation->config_ = snapshot;
     const config::ConfigSnapshot& cfg = *snapshot;
+    generation->metric_registry_ =
+        previous ? previous->metric_registry_ : std::make_shared<observability::MetricRegistry>();
+    observability::MetricRegistry& registry = *generation->metric_registry_;
     for (const auto& cluster : cfg.clusters) {
         ResolvedCluster resolved;
         resolved.config = &cluster;
+        resolved.metric_id = registry.cluster_id(cluster.name);
         for (const auto& endpoint : cluster.endpoints) {
             std::vector<boost::asio::ip::tcp::endpoint> addresses;
             if (!resolve_host_port(endpoint.address, addresses, error)) {
@@ -86,7 +90,10 @@ std::shared_ptr<const Generation> Generation::build(
                 return nullptr;
             }
             for (const auto& address : addresses) {
-                resolved.endpoints.push_back({address, endpoint_text(address), endpoint.weight});
+                std::string text = endpoint_text(address);
+                uint32_t metric_id = registry.endpoint_id(resolved.metric_id, text);
+                resolved.endpoints.push_back(
+                    {address, std::move(text), endpoint.weight, metric_id});
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
@@ -98,8 +105,11 @@ std::shared_ptr<const Generation> Generation::build(
         generation->cluster_index_.emplace(generation->clusters_[i].config->name, i);
     }
     for (const auto& listener : cfg.listeners) {
-        ListenerRuntime runtime{
-            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}};
+        ListenerRuntime runtime{&listener,
+                                router::RouteTable(cfg, listener),
+                                parser_limits(listener.limits),
+                                {},
+                                observability::ListenerMetricIds::build(registry, cfg, listener)};
         for (const auto& address : listener.listen) {
             if (!resolve_host_port(address, runtime.addresses, error)) {
                 *error = "listener `" + listener.name + "`: " + *error;
@@ -116,6 +126,7 @@ std::shared_ptr<const Generation> Generation::build(
             return nullptr;
         }
     }
+    generation->metric_sizes_ = registry.sizes();
     return generation;
 }
 

@@ -130,6 +130,9 @@ bool Server::start() {
             return false;
         }
     }
+    if (!start_admin()) {
+        return false;
+    }
     // Signals are taken before the workers start so that none of their threads receives one.
     signals_.add(SIGHUP);
     signals_.add(SIGTERM);
@@ -156,6 +159,10 @@ bool Server::start() {
     for (auto& worker : workers_) {
         worker->start(generation_);
     }
+    if (admin_) {
+        admin_->start();
+    }
+    is_started_ = true;
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
     last_digest_ = sources.digest;
@@ -246,6 +253,12 @@ void Server::apply_reload(std::shared_ptr<const Generation> next,
     const config::ConfigSnapshot& new_config = next->config();
     if (worker_count(new_config) != workers_.size()) {
         log::warn("reload: a new number of workers takes effect after a restart");
+    }
+    const config::ConfigSnapshot& old_config = generation_->config();
+    if (new_config.admin.listen.has_value() != old_config.admin.listen.has_value() ||
+        (new_config.admin.listen &&
+         new_config.admin.listen->text != old_config.admin.listen->text)) {
+        log::warn("reload: admin.listen changes take effect after a restart");
     }
     log::set_level(to_log_level(new_config.log.level));
     generation_ = next;

@@ -198,6 +198,7 @@ void Worker::retire_connections() {
 }
 
 void Worker::apply_generation(std::shared_ptr<const Generation> generation) {
+    metrics_.ensure(generation->metric_sizes());  // before any request counts under its ids
     WorkerGenerationRef next(new WorkerGeneration());
     next->generation = generation;
     for (const auto& resolved : generation->clusters()) {
@@ -268,6 +269,7 @@ void Worker::return_idle_memory() {
 void Worker::add_connection(proxy::DownstreamConnection* connection) {
     connection->set_registry_index(connections_.size());
     connections_.push_back(connection);
+    metrics_.on_connection_opened();
 }
 
 void Worker::remove_connection(proxy::DownstreamConnection* connection) {
@@ -276,6 +278,7 @@ void Worker::remove_connection(proxy::DownstreamConnection* connection) {
         connections_[index] = connections_.back();
         connections_[index]->set_registry_index(index);
         connections_.pop_back();
+        metrics_.on_connection_closed();
     }
     if (draining_) {
         check_drained();

@@ -108,7 +108,8 @@ private:
     void run_request_head_filters(size_t from);
     void mark_response_complete();
     void assign_request_id();
-    void write_access_log();
+    void write_access_log(std::chrono::nanoseconds request_time);
+    void record_metrics(std::chrono::nanoseconds request_time);
 
     Downstream* connection_ = nullptr;
     runtime::ByteBuffer arena_block_;
@@ -146,6 +147,7 @@ private:
     bool is_response_complete_ = false;
     bool is_upstream_active_ = false;
     bool is_aborted_ = false;
+    bool is_local_reply_ = false;  // gantry made the response (for metrics)
 };
 
 }  // namespace gantry::proxy

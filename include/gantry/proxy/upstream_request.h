@@ -35,6 +35,10 @@ namespace gantry::http {
 class Http1Parser;
 }
 
+namespace gantry::observability {
+class WorkerMetrics;
+}
+
 namespace gantry::proxy {
 
 class Stream;
@@ -71,6 +75,7 @@ private:
     boost::asio::awaitable<void> tunnel_client_to_upstream();
     bool on_response_head(http::Http1Parser& parser);
     http::Http1Parser& response_parser();
+    observability::WorkerMetrics& metrics();
     void serialize_head();
     void fail(ProxyError error);
     ProxyError upstream_failure(ProxyError::Phase phase) const;

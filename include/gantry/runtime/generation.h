@@ -16,6 +16,7 @@
 #include <gantry/filter/header_mutation_filter.h>
 #include <gantry/http/http1_parser.h>
 #include <gantry/observability/access_log.h>
+#include <gantry/observability/metrics_registry.h>
 #include <gantry/router/route_table.h>
 #include <gantry/upstream/cluster_shared.h>
 
@@ -25,6 +26,7 @@ struct ResolvedEndpoint {
     boost::asio::ip::tcp::endpoint endpoint;
     std::string text;  // "ip:port" for logs and $upstream_addr
     uint32_t weight = 1;
+    uint32_t metric_id = 0;  // endpoint id in the MetricRegistry
 };
 
 struct ResolvedCluster {
@@ -33,6 +35,7 @@ struct ResolvedCluster {
     std::string fingerprint;  // equal fingerprints: a reload keeps the worker's cluster state
     // Process-wide state; the same object across reloads for a cluster of the same name.
     std::shared_ptr<upstream::ClusterShared> shared;
+    uint32_t metric_id = 0;  // cluster id in the MetricRegistry
 };
 
 struct ListenerRuntime {
@@ -40,6 +43,7 @@ struct ListenerRuntime {
     router::RouteTable routes;
     http::Http1Limits limits;
     std::vector<boost::asio::ip::tcp::endpoint> addresses;
+    observability::ListenerMetricIds metrics;
 };
 
 class Generation {
@@ -68,6 +72,12 @@ public:
 
     const filter::HeaderMutationFilterFactory& header_mutation() const { return header_mutation_; }
 
+    // The process's metric label registry (main thread only, see metrics_registry.h) and how
+    // many ids of each kind it held when this generation was built (any thread).
+    observability::MetricRegistry& metric_registry() const { return *metric_registry_; }
+
+    const observability::MetricSizes& metric_sizes() const { return metric_sizes_; }
+
 private:
     Generation() = default;
     uint64_t number_ = 0;
@@ -77,6 +87,8 @@ private:
     std::unordered_map<std::string_view, size_t> cluster_index_;
     std::unique_ptr<observability::AccessLogFormat> log_format_;
     filter::HeaderMutationFilterFactory header_mutation_;
+    std::shared_ptr<observability::MetricRegistry> metric_registry_;
+    observability::MetricSizes metric_sizes_;
 };
 
 // Resolves "host:port" (IP literal or name, blocking getaddrinfo; main thread only).

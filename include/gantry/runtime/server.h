@@ -4,7 +4,8 @@
 // waits for signals: SIGHUP reloads (a bad file keeps the running config), SIGUSR1 reopens the
 // logs, SIGTERM/SIGINT drain the workers and stop. Tells systemd (sd_notify) when it is ready,
 // reloading and stopping, and feeds its watchdog. The only object that talks to every worker; it
-// does so by posting values to their executors.
+// does so by posting values to their executors. It also runs the admin listener on its own
+// io_context (admin/admin_server.h) and answers its pages as the admin::AdminState.
 
 #include <atomic>
 #include <csignal>
@@ -17,6 +18,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <gantry/admin/admin_endpoints.h>
+#include <gantry/admin/admin_server.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/config_watch.h>
 #include <gantry/runtime/generation.h>
@@ -38,10 +41,10 @@ struct ServerOptions {
     std::chrono::milliseconds watch_debounce{200};
 };
 
-class Server {
+class Server : private admin::AdminState {
 public:
     explicit Server(std::string config_path, ServerOptions options = {});
-    ~Server();
+    ~Server() override;
 
     // Runs until stopped by a signal. Returns the process exit code.
     int run();
@@ -66,6 +69,13 @@ private:
     void log_listener_changes(const Generation& next) const;
     void begin_stop();
     void start_watchdog();
+    bool start_admin();
+
+    // admin::AdminState
+    bool is_ready() const override;
+    std::shared_ptr<const Generation> running_generation() const override;
+    std::vector<const observability::WorkerMetrics*> worker_metrics() const override;
+    observability::ProcessMetrics process_metrics() const override;
 
     std::string config_path_;
     ServerOptions options_;
@@ -73,6 +83,7 @@ private:
     boost::asio::signal_set signals_;
     SystemdNotifier notifier_;
     boost::asio::steady_timer watchdog_timer_;
+    std::unique_ptr<admin::AdminServer> admin_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
@@ -84,6 +95,8 @@ private:
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;
+    bool is_started_ = false;
+    double start_time_seconds_ = 0;
 };
 
 // Loads and compiles a config file: the check that both `gantry check` and start-up run.

@@ -23,6 +23,7 @@
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include <gantry/observability/access_log.h>
+#include <gantry/observability/metrics.h>
 #include <gantry/runtime/byte_buffer.h>
 #include <gantry/runtime/deadline_queue.h>
 #include <gantry/runtime/generation.h>
@@ -110,6 +111,11 @@ public:
 
     upstream::Random& random() { return random_; }
 
+    // This worker's counters: written by its thread, read by the admin scrape (main thread).
+    observability::WorkerMetrics& metrics() { return metrics_; }
+
+    const observability::WorkerMetrics& metrics() const { return metrics_; }
+
     bool is_draining() const { return draining_; }
 
     // Registry of open client connections (for drain); O(1) both ways.
@@ -147,6 +153,7 @@ private:
     std::shared_ptr<observability::AccessLogSink> access_log_sink_;
     std::unique_ptr<observability::AccessLogBuffer> access_log_buffer_;
     upstream::Random random_;
+    observability::WorkerMetrics metrics_;
     boost::asio::steady_timer housekeeping_timer_;
     boost::asio::steady_timer drain_timer_;
     boost::asio::steady_timer retire_timer_;  // closes what removed listeners still hold

@@ -24,6 +24,9 @@ public:
 
     const std::string& fingerprint() const { return resolved_->fingerprint; }
 
+    // Index of this cluster's counters in the worker's observability::WorkerMetrics.
+    uint32_t metric_id() const { return resolved_->metric_id; }
+
     size_t endpoint_count() const { return resolved_->endpoints.size(); }
 
     const runtime::ResolvedEndpoint& endpoint(size_t index) const {

@@ -1,0 +1,109 @@
+#include <gantry/admin/admin_endpoints.h>
+#include <gantry/admin/config_dump.h>
+#include <gantry/observability/metrics_exposition.h>
+
+namespace gantry::admin {
+
+namespace {
+
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+AdminResponse text(int status, std::string body) {
+    AdminResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+}
+
+AdminResponse metrics_page(const AdminState& state) {
+    auto generation = state.running_generation();
+    AdminResponse response;
+    response.content_type = kMetricsContentType;
+    if (!generation) {
+        return response;
+    }
+    response.body = observability::serialize_metrics(observability::collect_metrics(
+        generation->metric_registry(), state.worker_metrics(), state.process_metrics()));
+    return response;
+}
+
+AdminResponse config_page(const AdminState& state) {
+    auto generation = state.running_generation();
+    if (!generation) {
+        return text(503, "no configuration loaded\n");
+    }
+    AdminResponse response;
+    response.content_type = "application/yaml";
+    response.body = dump_config(generation->config());
+    return response;
+}
+
+AdminResponse clusters_page(const AdminState& state) {
+    auto generation = state.running_generation();
+    if (!generation) {
+        return text(503, "no configuration loaded\n");
+    }
+    return text(200, clusters_text(*generation, state.worker_metrics()));
+}
+
+}  // namespace
+
+std::string clusters_text(const runtime::Generation& generation,
+                          const std::vector<const observability::WorkerMetrics*>& workers) {
+    using observability::EndpointSlots;
+    auto sum = [&](uint32_t id, size_t slot) {
+        uint64_t total = 0;
+        for (const auto* worker : workers) {
+            total += worker->endpoint(id, slot);
+        }
+        return total;
+    };
+    std::string out;
+    for (const auto& cluster : generation.clusters()) {
+        const std::string& name = cluster.config->name;
+        for (const auto& endpoint : cluster.endpoints) {
+            uint64_t finished = sum(endpoint.metric_id, EndpointSlots::kFinished);
+            uint64_t started = sum(endpoint.metric_id, EndpointSlots::kStarted);
+            uint64_t failures = sum(endpoint.metric_id, EndpointSlots::kFailures);
+            std::string prefix = name + "::" + endpoint.text + "::";
+            out += prefix + "weight::" + std::to_string(endpoint.weight) + "\n";
+            out += prefix + "active_requests::" +
+                   std::to_string(started >= finished ? started - finished : 0) + "\n";
+            out += prefix + "requests::" + std::to_string(finished) + "\n";
+            out += prefix + "failures::" + std::to_string(failures) + "\n";
+        }
+    }
+    return out;
+}
+
+AdminResponse handle_admin_request(const AdminState& state, std::string_view method,
+                                   std::string_view path) {
+    bool is_known = path == "/metrics" || path == "/ready" || path == "/healthz" ||
+                    path == "/config" || path == "/clusters";
+    if (!is_known) {
+        AdminResponse response = text(404, "not found\n");
+        response.error = "no-route";
+        return response;
+    }
+    if (method != "GET") {
+        AdminResponse response = text(405, "method not allowed\n");
+        response.error = "method-not-allowed";
+        response.allow = "GET";
+        return response;
+    }
+    if (path == "/metrics") {
+        return metrics_page(state);
+    }
+    if (path == "/ready") {
+        return state.is_ready() ? text(200, "ready\n") : text(503, "not ready\n");
+    }
+    if (path == "/healthz") {
+        return text(200, "ok\n");
+    }
+    if (path == "/config") {
+        return config_page(state);
+    }
+    return clusters_page(state);
+}
+
+}  // namespace gantry::admin
