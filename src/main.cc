@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kDefaultConfig = "/etc/gantry/gantry.yaml";
 
 constexpr const char* kUsage =
-    "usage: gantry [run] [-c FILE]       run the proxy in the foreground\n"
+    "usage: gantry [run] [-c FILE] [--no-watch]  run the proxy in the foreground\n"
     "       gantry check [-c FILE]       validate FILE and exit (0 valid, 1 invalid)\n"
     "       gantry check -c NEW --against RUNNING\n"
     "                                    also print what reloading RUNNING into NEW changes\n"
@@ -23,13 +23,24 @@ constexpr const char* kUsage =
     "options:\n"
     "  -c, --config FILE   configuration file (default /etc/gantry/gantry.yaml)\n"
     "  -t, --test          same as `check`\n"
+    "      --against FILE  with check: list the settings, listeners, virtual hosts, routes\n"
+    "                      and clusters added (+), removed (-) or changed (~) since FILE\n"
     "      --no-watch      reload on SIGHUP only, not when the config files change\n"
     "\n"
     "signals:\n"
-    "  SIGHUP           reload the configuration; a bad file keeps the running one (gantry\n"
-    "                   also reloads by itself when the file or an included file changes)\n"
+    "  SIGHUP           reload the configuration; a bad file keeps the running one and logs\n"
+    "                   FILE:LINE:COL (gantry also reloads by itself, 200 ms after the file,\n"
+    "                   an included file or an included directory changes)\n"
     "  SIGTERM, SIGINT  stop accepting, finish in-flight requests (limits.drain_timeout), exit\n"
-    "  SIGUSR1          reopen the access log (logrotate)\n";
+    "  SIGUSR1          reopen the access log and the error log (logrotate)\n"
+    "\n"
+    "environment:\n"
+    "  NOTIFY_SOCKET    systemd Type=notify: READY=1, RELOADING=1, STOPPING=1 are sent here\n"
+    "  WATCHDOG_USEC    systemd watchdog: WATCHDOG=1 is sent every half of it\n"
+    "  JOURNAL_STREAM   when it names stderr, error-log lines carry <N> priorities\n"
+    "\n"
+    "exit status: 0 clean stop or valid config, 1 invalid config or start-up failure,\n"
+    "2 usage error. See gantry(8), /usr/share/doc/gantry/operations.md and config.md.\n";
 
 struct Options {
     enum class Command { Run, Check, Version, Help } command = Command::Run;

@@ -50,6 +50,7 @@ enum class LogLevel { Error, Warn, Info, Debug };
 
 struct LogConfig {
     LogLevel level = LogLevel::Info;
+    std::string error = "stderr";  // the error log: "stderr" or a file path
     AccessLogConfig access;
 };
 

@@ -141,6 +141,7 @@ Fields settings_fields(const ConfigSnapshot& config) {
         {"workers", config.workers == 0 ? "auto" : std::to_string(config.workers)},
         {"admin.listen", config.admin.listen ? config.admin.listen->text : "none"},
         {"log.level", kLevels[static_cast<int>(config.log.level)]},
+        {"log.error", config.log.error},
         {"log.access.path", config.log.access.path},
         {"log.access.format", config.log.access.format},
     };

@@ -49,7 +49,7 @@ void parse_access_log(LoadContext& ctx, const YAML::Node& node, AccessLogConfig&
 }
 
 void parse_log(LoadContext& ctx, const YAML::Node& node, LogConfig& out) {
-    Fields fields(ctx, node, "log", {"level", "access"});
+    Fields fields(ctx, node, "log", {"level", "error", "access"});
     auto read_level = [](LoadContext& c, const YAML::Node& n) {
         return read_choice<LogLevel>(c, n,
                                      {{"error", LogLevel::Error},
@@ -59,6 +59,9 @@ void parse_log(LoadContext& ctx, const YAML::Node& node, LogConfig& out) {
     };
     if (auto level = fields.read("level", read_level)) {
         out.level = *level;
+    }
+    if (auto error = fields.read("error", read_name)) {
+        out.error = *error;
     }
     if (const YAML::Node* access = fields.get("access")) {
         parse_access_log(ctx, *access, out.access);

@@ -122,6 +122,10 @@ bool Server::start() {
     }
     const config::ConfigSnapshot& config = generation_->config();
     log::set_level(to_log_level(config.log.level));
+    if (std::string error; !log::set_output(config.log.error, &error)) {
+        log::error("cannot open the error log ", error);
+        return false;
+    }
     if (!config.log.access.is_off()) {
         std::string error;
         access_log_ = observability::AccessLogSink::open(config.log.access.path, &error);
@@ -190,10 +194,7 @@ void Server::on_signal(int signal_number) {
             }
             break;
         case SIGUSR1:
-            if (access_log_) {
-                access_log_->reopen();
-            }
-            log::info("access log reopened");
+            reopen_logs();
             break;
         default:
             begin_stop();
@@ -251,6 +252,7 @@ void Server::apply_reload(std::shared_ptr<const Generation> next,
         return;
     }
     const config::ConfigSnapshot& new_config = next->config();
+    std::string old_error_log = generation_->config().log.error;
     if (worker_count(new_config) != workers_.size()) {
         log::warn("reload: a new number of workers takes effect after a restart");
     }
@@ -268,6 +270,31 @@ void Server::apply_reload(std::shared_ptr<const Generation> next,
     }
     reload_stats_.applied.fetch_add(1, std::memory_order_relaxed);
     log::info("reload applied generation=", generation_->number());
+    switch_error_log(old_error_log, new_config.log.error);
+}
+
+void Server::switch_error_log(const std::string& from, const std::string& to) {
+    if (from == to) {
+        return;
+    }
+    // Said at the old destination, so that whoever reads it knows where the log went.
+    log::info("reload: error log now goes to ", to);
+    if (std::string error; !log::set_output(to, &error)) {
+        log::error("cannot open the error log ", error, "; still writing here");
+        return;
+    }
+    log::info("error log opened (was ", from, ")");
+}
+
+void Server::reopen_logs() {
+    if (access_log_) {
+        access_log_->reopen();
+    }
+    if (std::string error; !log::reopen(&error)) {
+        log::error("cannot reopen the error log ", error, "; still writing to the old file");
+        return;
+    }
+    log::info("logs reopened");
 }
 
 void Server::reject_reload(const std::vector<std::string>& errors) {
@@ -290,6 +317,11 @@ bool Server::prepare_updates(const Generation& next, std::vector<WorkerUpdate>& 
     const auto& old_access = generation_->config().log.access;
     const auto& new_access = next.config().log.access;
     bool access_log_changed = old_access.path != new_access.path;
+    const std::string& error_log = next.config().log.error;
+    if (error_log != generation_->config().log.error && !log::can_open(error_log, error)) {
+        *error = "cannot open the error log " + *error;
+        return false;
+    }
     std::shared_ptr<observability::AccessLogSink> sink = access_log_;
     if (access_log_changed) {
         sink = nullptr;

@@ -60,6 +60,8 @@ private:
     void apply_reload(std::shared_ptr<const Generation> next,
                       const std::vector<std::string>& errors);
     void watch_sources(const config::ConfigSources& sources);
+    void reopen_logs();
+    void switch_error_log(const std::string& from, const std::string& to);
     void reject_reload(const std::vector<std::string>& errors);
     bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
                          std::string* error);

@@ -14,6 +14,7 @@ TEST_CASE("settings left out take their documented defaults", "[config]") {
     CHECK(config->workers == 0);
     CHECK_FALSE(config->admin.listen);
     CHECK(config->log.level == LogLevel::Info);
+    CHECK(config->log.error == "stderr");
     CHECK(config->log.access.path == "stdout");
     CHECK(config->log.access.format == "combined");
     CHECK(config->limits.max_request_headers == 60 * 1024);
@@ -31,6 +32,7 @@ workers: 4
 admin: { listen: "127.0.0.1:9901" }
 log:
   level: debug
+  error: /var/log/gantry/error.log
   access: { path: /var/log/gantry/access.log, format: "$status $request" }
 limits:
   max_request_headers: 8KiB
@@ -47,6 +49,7 @@ limits:
     CHECK(config->admin.listen->host == "127.0.0.1");
     CHECK(config->admin.listen->port == 9901);
     CHECK(config->log.level == LogLevel::Debug);
+    CHECK(config->log.error == "/var/log/gantry/error.log");
     CHECK(config->log.access.path == "/var/log/gantry/access.log");
     CHECK(config->log.access.format == "$status $request");
     CHECK(config->limits.max_request_headers == 8192);
@@ -85,6 +88,7 @@ TEST_CASE("log level and access log settings are checked", "[config]") {
     CHECK(errors_of("log:\n  level: verbose\n") ==
           Errors{"2:10: level: unknown value `verbose`: expected one of error, warn, info, debug"});
     CHECK(errors_of("log:\n  access: { path: \"\" }\n") == Errors{"2:19: path: must not be empty"});
+    CHECK(errors_of("log:\n  error: \"\"\n") == Errors{"2:10: error: must not be empty"});
     CHECK(errors_of("log:\n  access: { format: [a] }\n") ==
           Errors{"2:21: format: expected a string, got a list"});
     CHECK(errors_of("log:\n  access: { rotate: daily }\n") ==
