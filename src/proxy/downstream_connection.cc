@@ -92,8 +92,10 @@ asio::awaitable<void> DownstreamConnection::run() {
         if (!co_await wait_for_request_bytes(is_first)) {
             break;
         }
-        if (is_first) {
-            bool served = co_await serve_http2_if_preface(*first_listener);
+        // Looked up again: a reload while the connection waited may have freed first_listener.
+        const runtime::ListenerRuntime* current = listener();
+        if (is_first && current != nullptr) {
+            bool served = co_await serve_http2_if_preface(*current);
             if (served) {
                 close_socket();
                 co_return;
