@@ -286,7 +286,13 @@ TEST_CASE(
         CHECK(get(outcome, "closed") == "1");
         CHECK(get(outcome, "goaway") == "11");  // ENHANCE_YOUR_CALM
         CHECK(std::stoi(get(outcome, "elapsed_ms")) < 5000);
-        CHECK(gantry.error_log().find("(" + attack.reason + ")") != std::string::npos);
+        // PING and SETTINGS acks queued past 1000 within one read trip nghttp2's own limit
+        // first ("control-frame-flood"); either way the flood is named.
+        std::string log = gantry.error_log();
+        bool named = log.find("(" + attack.reason + ")") != std::string::npos ||
+                     ((attack.reason == "ping-flood" || attack.reason == "settings-flood") &&
+                      log.find("(control-frame-flood)") != std::string::npos);
+        CHECK(named);
         check_still_serving(gantry);
     }
 }
