@@ -452,6 +452,9 @@ void ServerConnection::update_deadline() {
     } else if (streams_.empty()) {
         next = last_activity_ + limits.idle_timeout;
     }
+    if (is_in_header_block_) {
+        next = std::min(next, header_block_since_ + limits.header_timeout);
+    }
     deadline_ = next;
     if (next < timer_.expiry()) {
         timer_.expires_at(next);  // wakes timer_loop, which re-arms for deadline_
@@ -468,7 +471,7 @@ asio::awaitable<void> ServerConnection::timer_loop() {
         if (Clock::now() < deadline_) {
             continue;
         }
-        if (!has_received_preface_ || is_writing_ || is_lingering_) {
+        if (!has_received_preface_ || is_writing_ || is_lingering_ || is_in_header_block_) {
             // No preface in header_timeout, a client that stopped reading, or the end of a
             // lingering close.
             close_transport();
@@ -540,6 +543,14 @@ asio::awaitable<boost::system::error_code> ServerConnection::wait_writable() {
 // --- nghttp2 callbacks -----------------------------------------------------------------------
 
 int ServerConnection::on_begin_frame(uint8_t type, uint8_t flags, uint32_t length) {
+    // A header block split over CONTINUATION frames must end within header_timeout (nothing
+    // else may come in between, so one clock per connection is enough).
+    if (type == NGHTTP2_HEADERS && (flags & NGHTTP2_FLAG_END_HEADERS) == 0) {
+        is_in_header_block_ = true;
+        header_block_since_ = Clock::now();
+    } else if (type == NGHTTP2_CONTINUATION && (flags & NGHTTP2_FLAG_END_HEADERS) != 0) {
+        is_in_header_block_ = false;
+    }
     if (const char* reason = flood_.on_frame(type, flags, length, Clock::now())) {
         abuse_reason_ = reason;
         return NGHTTP2_ERR_CALLBACK_FAILURE;

@@ -29,6 +29,7 @@ class Conn:
         self.decoder = hpack.Decoder()
         self.decoder.max_allowed_table_size = 65536
         self.buffer = b""
+        self.settings_seen = False
         self.result = {"streams": {}, "goaway": None, "closed": False, "pings": 0,
                        "send_failed": False}
         self.send(PREFACE + frame(SETTINGS, 0, 0))
@@ -86,6 +87,7 @@ class Conn:
     def on_frame(self, kind, flags, stream_id, payload):
         if kind == SETTINGS and not flags & ACK:
             self.send(frame(SETTINGS, ACK, 0))
+            self.settings_seen = True
         elif kind == PING and flags & ACK:
             self.result["pings"] += 1
         elif kind == GOAWAY:
@@ -191,6 +193,17 @@ def scenario_continuation_flood(c, count):
         if not c.send(frame(CONTINUATION, 0, 1, block)):
             break
     return c.read(lambda c: c.result["closed"])
+
+
+def scenario_slow_headers(c):
+    """Slowloris over HTTP/2: a header block that starts and never ends."""
+    # Our SETTINGS ack first: any frame inside a header block is a protocol error.
+    c.read(lambda c: c.settings_seen, timeout=2)
+    started = time.monotonic()
+    c.send(c.headers(1, request_fields("/"), end_stream=True, end_headers=False))
+    c.read(lambda c: c.result["closed"], timeout=8)
+    c.result["block_open_ms"] = int((time.monotonic() - started) * 1000)
+    return c.result
 
 
 def scenario_flood(c, kind, count):

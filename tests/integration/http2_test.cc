@@ -297,6 +297,19 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("a header block that never ends is cut off after header_timeout", "[http2][security]") {
+    HttpUpstream upstream;
+    GantryProcess gantry(h2_config("[http1, http2]", "limits: { header_timeout: 1s }\n"),
+                         options_for(upstream));
+    Outcome outcome = h2_client(gantry.port(), {"slow_headers"});
+    CHECK(get(outcome, "closed") == "1");
+    int elapsed = std::stoi(get(outcome, "block_open_ms"));
+    CHECK(elapsed >= 900);
+    CHECK(elapsed < 4000);
+    CHECK(upstream.request_count() == 0);
+    check_still_serving(gantry);
+}
+
 TEST_CASE("an HPACK bomb gets 431 and the header list limit holds", "[http2][security]") {
     HttpUpstream upstream;
     GantryProcess gantry(h2_config(), options_for(upstream));

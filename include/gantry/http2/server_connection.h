@@ -164,6 +164,7 @@ private:
     std::chrono::steady_clock::time_point throttle_until_{};
     std::chrono::steady_clock::time_point last_activity_{};
     std::chrono::steady_clock::time_point last_write_progress_{};
+    std::chrono::steady_clock::time_point header_block_since_{};
     runtime::AsyncEvent wake_reader_;
 
     const char* abuse_reason_ = nullptr;
@@ -172,6 +173,7 @@ private:
     bool is_closed_ = false;
     bool is_draining_ = false;
     bool is_lingering_ = false;
+    bool is_in_header_block_ = false;  // HEADERS seen, END_HEADERS not yet
     bool has_received_preface_ = false;
 };
 
