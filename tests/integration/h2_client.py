@@ -30,6 +30,9 @@ class Conn:
         self.decoder.max_allowed_table_size = 65536
         self.buffer = b""
         self.settings_seen = False
+        # Send windows (RFC 9113 6.9): connection (key 0) and per stream.
+        self.windows = {0: 65535}
+        self.initial_window = 65535
         self.result = {"streams": {}, "goaway": None, "closed": False, "pings": 0,
                        "send_failed": False}
         self.send(PREFACE + frame(SETTINGS, 0, 0))
@@ -86,8 +89,18 @@ class Conn:
 
     def on_frame(self, kind, flags, stream_id, payload):
         if kind == SETTINGS and not flags & ACK:
+            for i in range(0, len(payload) - 5, 6):
+                ident, value = struct.unpack(">HI", payload[i:i + 6])
+                if ident == 0x4:
+                    for sid in self.windows:
+                        if sid:
+                            self.windows[sid] += value - self.initial_window
+                    self.initial_window = value
             self.send(frame(SETTINGS, ACK, 0))
             self.settings_seen = True
+        elif kind == WINDOW_UPDATE:
+            self.windows[stream_id] = self.windows.get(stream_id, self.initial_window) + \
+                (int.from_bytes(payload[:4], "big") & 0x7FFFFFFF)
         elif kind == PING and flags & ACK:
             self.result["pings"] += 1
         elif kind == GOAWAY:
@@ -203,6 +216,30 @@ def scenario_slow_headers(c):
     c.send(c.headers(1, request_fields("/"), end_stream=True, end_headers=False))
     c.read(lambda c: c.result["closed"], timeout=8)
     c.result["block_open_ms"] = int((time.monotonic() - started) * 1000)
+    return c.result
+
+
+def scenario_upload_stall(c, seconds):
+    """Uploads as fast as flow control allows for `seconds` to an upstream that never reads:
+    what gantry lets through is bounded by its windows and buffers, not by the client."""
+    c.read(lambda c: c.settings_seen, timeout=2)
+    c.send(c.headers(1, request_fields("/upload", "POST"), end_stream=False))
+    c.windows.setdefault(1, c.initial_window)
+    chunk = b"u" * 16384
+    sent = 0
+    end = time.monotonic() + float(seconds)
+    while time.monotonic() < end and not c.result["closed"]:
+        room = min(c.windows[0], c.windows[1], len(chunk))
+        if room > 0:
+            if not c.send(frame(DATA, 0, 1, chunk[:room])):
+                break
+            c.windows[0] -= room
+            c.windows[1] -= room
+            sent += room
+        else:
+            c.read(lambda c: min(c.windows[0], c.windows.get(1, 0)) > 0,
+                   timeout=max(0.01, end - time.monotonic()))
+    c.result["sent"] = sent
     return c.result
 
 
