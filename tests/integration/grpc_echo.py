@@ -7,6 +7,7 @@
   grpc_echo.py goaway_server PORT_FILE an h2 server that answers stream 1 of each connection and
                                        refuses the rest with GOAWAY(last_stream_id=1)
 """
+import os
 import socket
 import sys
 import threading
@@ -15,6 +16,13 @@ import time
 
 def identity(x):
     return x
+
+
+def write_port(port_file, port):
+    """Atomically, so that the test never reads a half-written file."""
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(port_file + ".tmp", port_file)
 
 
 def serve_grpc(port_file):
@@ -50,10 +58,7 @@ def serve_grpc(port_file):
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(port))
-    import os
-    os.rename(port_file + ".tmp", port_file)
+    write_port(port_file, port)
     server.wait_for_termination()
 
 
@@ -87,8 +92,7 @@ def serve_goaway(port_file):
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    with open(port_file, "w") as f:
-        f.write(str(listener.getsockname()[1]))
+    write_port(port_file, listener.getsockname()[1])
     count = [0]
 
     def handle(sock, index):
