@@ -6,6 +6,8 @@
   grpc_echo.py client PORT             calls each method through gantry; prints one line each
   grpc_echo.py goaway_server PORT_FILE an h2 server that answers stream 1 of each connection and
                                        refuses the rest with GOAWAY(last_stream_id=1)
+  grpc_echo.py one_stream_server PORT_FILE  an h2 server with SETTINGS_MAX_CONCURRENT_STREAMS 1
+                                       that answers each stream after 300 ms with its connection
 """
 import os
 import socket
@@ -125,6 +127,44 @@ def serve_goaway(port_file):
         threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
 
 
+def serve_one_stream(port_file):
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.settings
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    write_port(port_file, listener.getsockname()[1])
+    count = [0]
+
+    def handle(sock, index):
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.local_settings = h2.settings.Settings(
+            client=False, initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1})
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    time.sleep(0.3)
+                    body = b"conn%d" % index
+                    conn.send_headers(event.stream_id, [(":status", "200"),
+                                                        ("content-length", str(len(body)))])
+                    conn.send_data(event.stream_id, body, end_stream=True)
+            sock.sendall(conn.data_to_send())
+
+    while True:
+        sock, _ = listener.accept()
+        count[0] += 1
+        threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "server":
@@ -133,3 +173,5 @@ if __name__ == "__main__":
         run_client(sys.argv[2])
     elif mode == "goaway_server":
         serve_goaway(sys.argv[2])
+    elif mode == "one_stream_server":
+        serve_one_stream(sys.argv[2])

@@ -125,4 +125,28 @@ TEST_CASE("a stream the upstream refuses with GOAWAY is retried on a new connect
     CHECK(bodies == std::vector<std::string>{"conn1", "conn2"});
 }
 
+TEST_CASE("a second HTTP/2 connection is opened when the first is at the peer's stream limit",
+          "[http2][grpc]") {
+    TempDir dir;
+    PythonPeer server("one_stream_server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(h2_upstream_config(), options);
+    // Warm up: the first connection exists and has the peer's SETTINGS (one stream at a time).
+    CurlResult warm = run_curl({"--http2-prior-knowledge", gantry.url("/warm")});
+    REQUIRE(warm.body == "conn1");
+    CurlResult second;
+    std::thread other([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        second = run_curl({"--http2-prior-knowledge", gantry.url("/b")});
+    });
+    CurlResult first = run_curl({"--http2-prior-knowledge", gantry.url("/a")});
+    other.join();
+    CHECK(first.status == 200);
+    CHECK(second.status == 200);
+    std::vector<std::string> bodies{first.body, second.body};
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"conn1", "conn2"});
+}
+
 }  // namespace gantry::test
