@@ -380,7 +380,9 @@ asio::awaitable<void> UpstreamExchange::deliver_response() {
         co_return;
     }
     while (!pending_.empty() && !r.is_aborted_) {
-        std::string chunk;
+        // Double-buffered: callbacks may append to pending_ while this chunk waits for the
+        // client, and both strings keep their capacity from one DATA frame to the next.
+        std::string& chunk = delivering_;
         chunk.swap(pending_);
         r.stream_.encode_response_body(chunk, false);
         if (r.stream_.connection().is_output_congested()) {
@@ -389,6 +391,7 @@ asio::awaitable<void> UpstreamExchange::deliver_response() {
         if (connection_ && stream_id_ > 0) {
             connection_->consume(stream_id_, chunk.size());  // the upstream may send more
         }
+        chunk.clear();
         r.arm_idle();
     }
     if (r.is_aborted_) {

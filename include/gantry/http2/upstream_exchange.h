@@ -77,6 +77,7 @@ private:
     bool is_end_delivered_ = false;
     bool is_invalid_ = false;
     std::string pending_;
+    std::string delivering_;
     bool is_closed_ = false;
     bool is_refused_ = false;
     uint32_t close_code_ = 0;
