@@ -2,7 +2,7 @@
 # gantry vs nginx vs HAProxy (vs Envoy when installed) on one machine.
 #
 #   bench/run.sh [--rounds N] [--duration SECS] [--quick] [--proxies "gantry nginx haproxy"]
-#                [--phases "throughput idle instr alloc"] [--out FILE] [--keep-tmp]
+#                [--phases "throughput h2 idle instr alloc"] [--out FILE] [--keep-tmp]
 #                [--wait-quiet SECS]
 #
 # Environment variables with the same meaning: ROUNDS, DURATION, QUICK=1, PROXIES, PHASES, OUT,
@@ -26,7 +26,7 @@ INSTR_N1=${INSTR_N1:-2000}
 INSTR_N2=${INSTR_N2:-12000}
 ALLOC_N1=${ALLOC_N1:-1000}
 ALLOC_N2=${ALLOC_N2:-5000}
-PHASES=${PHASES:-"throughput idle instr alloc"}
+PHASES=${PHASES:-"throughput h2 idle instr alloc"}
 KEEP_TMP=${KEEP_TMP:-0}
 OUT=${OUT:-}
 WARMUP=${WARMUP:-2}
@@ -190,9 +190,12 @@ raw() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }  # scenario proxy round m
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$META"; }
 
 # ---------------------------------------------------------------- upstream
-read -r UP_PORT GANTRY_PORT NGINX_PORT HAPROXY_PORT ENVOY_PORT <<<"$(free_ports 5)"
+read -r UP_PORT GANTRY_PORT NGINX_PORT HAPROXY_PORT ENVOY_PORT GANTRY_H2_PORT NGINX_H2_PORT \
+    HAPROXY_H2_PORT <<<"$(free_ports 8)"
 declare -A PORT=([gantry]=$GANTRY_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT
     [envoy]=$ENVOY_PORT [direct]=$UP_PORT)
+# HTTP/2 cleartext (h2c, prior knowledge) listeners of the same processes, for the h2 phase.
+declare -A H2_PORT=([gantry]=$GANTRY_H2_PORT [nginx]=$NGINX_H2_PORT [haproxy]=$HAPROXY_H2_PORT)
 
 # nginx drops privileges to "nobody" when started as root, and nobody cannot read the mktemp
 # directory; keep the workers as the invoking user instead.
@@ -270,6 +273,10 @@ listeners:
   - name: bench
     listen: ["127.0.0.1:$GANTRY_PORT"]
     virtual_hosts: [bench]
+  - name: bench_h2
+    listen: ["127.0.0.1:$GANTRY_H2_PORT"]
+    protocols: [http2]
+    virtual_hosts: [bench]
 virtual_hosts:
   - name: bench
     domains: ["*"]
@@ -313,6 +320,17 @@ $(nginx_http_common "$dir")
             proxy_max_temp_file_size 0;
         }
     }
+    # nginx 1.22 (Debian bookworm): "http2" on a listen without ssl is h2c with prior knowledge
+    # (the "http2 on" directive arrived in 1.25.1).
+    server {
+        listen 127.0.0.1:$NGINX_H2_PORT http2 backlog=4096;
+        location / {
+            proxy_pass http://up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_max_temp_file_size 0;
+        }
+    }
 }
 EOF
     CMD=(nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf")
@@ -342,6 +360,10 @@ defaults
 
 frontend bench
     bind 127.0.0.1:$HAPROXY_PORT
+    default_backend upstream
+
+frontend bench_h2
+    bind 127.0.0.1:$HAPROXY_H2_PORT proto h2
     default_backend upstream
 
 backend upstream
@@ -463,7 +485,7 @@ for p in $PROXIES; do
 done
 ((${#ACTIVE[@]})) || die "no proxy to measure"
 for phase in $PHASES; do
-    [[ $phase =~ ^(throughput|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput idle instr alloc)"
+    [[ $phase =~ ^(throughput|h2|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput h2 idle instr alloc)"
 done
 
 # ---------------------------------------------------------------- 3. throughput and latency
@@ -603,6 +625,88 @@ measure() {  # SCENARIO PROXY ROUND SECONDS [record]: run_wrk, surviving a proxy
     THROUGHPUT=("${keep[@]}")
 }
 
+# ---------------------------------------------------------------- 3b. HTTP/2 (h2load)
+H2_CONNS=${H2_CONNS:-16}
+H2_STREAMS=${H2_STREAMS:-32}
+
+run_h2load() {  # PROXY ROUND SECONDS [record]: one h2load run of GET /64 over h2c
+    local proxy=$1 round=$2 secs=$3 record=${4:-} root out c0 c1 u0 u1 b0 b1 log_file
+    local total ok latency
+    root=${PROXY_PID[$proxy]}
+    log_file=$TMP/h2load-$proxy-$round.log
+    [[ -n $record ]] && wait_quiet
+    b0=$(busy_ticks)
+    c0=$(cpu_ticks "$root")
+    u0=$(cpu_ticks "$UP_PID")
+    out=$(/usr/bin/time -f 'WRKCPU %U %S' taskset -c "$CLIENT_CPU" h2load -t1 -c"$H2_CONNS" \
+        -m"$H2_STREAMS" -D"$secs" --log-file="$log_file" \
+        "http://127.0.0.1:${H2_PORT[$proxy]}/64" 2>&1) || {
+        log "h2load failed against $proxy: $(tail -n 2 <<<"$out")"
+        return 1
+    }
+    c1=$(cpu_ticks "$root")
+    u1=$(cpu_ticks "$UP_PID")
+    b1=$(busy_ticks)
+    kill -0 "$root" 2>/dev/null || { log "$proxy exited during (h2)"; return 1; }
+    read -r total ok < <(awk '/^requests:/ {print $2, $8}' <<<"$out")
+    [[ -n $record ]] || return 0
+    ((ok > 0)) || { log "h2load against $proxy: no request succeeded: $out"; return 1; }
+    echo "$out" >"$TMP/h2load-$proxy-$round.txt"
+    # h2load's log: start time, status, duration in microseconds, one request a line.
+    latency=$(awk '{print $3}' "$log_file" | sort -n | awk '{v[NR] = $1}
+        END {if (NR) printf "%.3f %.3f", v[int((NR - 1) * 0.5) + 1] / 1e3, v[int((NR - 1) * 0.99) + 1] / 1e3;
+             else print "0 0"}')
+    rm -f "$log_file"
+    local wrk_cpu proxy_s other_pct p50 p99 rps
+    read -r p50 p99 <<<"$latency"
+    wrk_cpu=$(awk '/^WRKCPU / {print $2 + $3}' <<<"$out")
+    proxy_s=$(ticks_to_s $((c1 - c0)))
+    other_pct=$(awk -v t=$((b1 - b0 - (c1 - c0) - (u1 - u0))) -v hz="$CLK_TCK" -v w="${wrk_cpu:-0}" \
+        -v d="$secs" -v n="$(nproc)" 'BEGIN {v = 100 * (t / hz - w) / (d * n); printf "%.1f", v < 0 ? 0 : v}')
+    raw h2 "$proxy" "$round" requests "$ok"
+    raw h2 "$proxy" "$round" duration_s "$secs"
+    raw h2 "$proxy" "$round" p50_ms "$p50"
+    raw h2 "$proxy" "$round" p99_ms "$p99"
+    raw h2 "$proxy" "$round" errors "$((total - ok))"
+    raw h2 "$proxy" "$round" cpu_s "$proxy_s"
+    raw h2 "$proxy" "$round" other_cpu_pct "$other_pct"
+    raw h2 "$proxy" "$round" body_bytes 64
+    rps=$(awk -v r="$ok" -v d="$secs" 'BEGIN {printf "%.0f", r / d}')
+    log "$(printf '%-24s %9s req/s  p50 %6s ms  p99 %6s ms  cpu %5s s  errors %s  other CPU %s%%' \
+        "round $round/$ROUNDS  h2  $proxy" "$rps" "$p50" "$p99" "$proxy_s" "$((total - ok))" "$other_pct")"
+}
+
+h2_phase() {
+    local p r running=()
+    if ! command -v h2load >/dev/null; then
+        log "h2: SKIPPED: h2load not installed"
+        meta skipped "h2: h2load not installed"
+        return
+    fi
+    for p in "${ACTIVE[@]}"; do
+        [[ $p == envoy ]] && continue  # no h2c listener configured for it
+        if ! start_proxy "$p" 2 normal; then
+            log "$p: h2 skipped, it did not start"
+            continue
+        fi
+        if ! curl -fsS --http2-prior-knowledge -o /dev/null "http://127.0.0.1:${H2_PORT[$p]}/64"; then
+            log "$p: h2 skipped, its h2c listener does not answer"
+            meta skipped "$p: h2c listener does not answer"
+            stop_proxy "$p"
+            continue
+        fi
+        running+=("$p")
+    done
+    log "h2: warm-up ${WARMUP}s per proxy"
+    for p in "${running[@]}"; do run_h2load "$p" 0 "$WARMUP" || true; done
+    for ((r = 1; r <= ROUNDS; r++)); do
+        for p in "${running[@]}"; do
+            run_h2load "$p" "$r" "$DURATION" record || raw h2 "$p" "$r" failed 1
+        done
+    done
+    for p in "${running[@]}"; do stop_proxy "$p"; done
+}
+
 # ---------------------------------------------------------------- 4. idle connection memory
 idle_phase() {
     local p out pair
@@ -700,6 +804,7 @@ meta idle_conns "$IDLE_CONNS"
 meta instr_n "$INSTR_N1 $INSTR_N2"
 meta alloc_n "$ALLOC_N1 $ALLOC_N2"
 for s in "${SCENARIOS[@]}"; do meta "scenario_$s" "${S_DESC[$s]}"; done
+meta scenario_h2 "64 B over HTTP/2 (h2c prior knowledge, h2load), $H2_CONNS conns x $H2_STREAMS streams; upstream HTTP/1.1"
 
 log "temporary directory $TMP; proxies: ${ACTIVE[*]}; $ROUNDS round(s) of ${DURATION}s"
 LOAD=$(machine_load)
@@ -709,6 +814,7 @@ start_upstream
 for phase in $PHASES; do
     case $phase in
     throughput) throughput_phase ;;
+    h2) h2_phase ;;
     idle) idle_phase ;;
     instr) valgrind_phase callgrind "$INSTR_N1" "$INSTR_N2" instructions ;;
     alloc) valgrind_phase memcheck "$ALLOC_N1" "$ALLOC_N2" allocations ;;

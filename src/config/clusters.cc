@@ -96,7 +96,8 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     }
     parse_balancing(fields, cluster);
     auto read_protocol = [](LoadContext& c, const YAML::Node& n) {
-        return read_choice<Protocol>(c, n, {{"http1", Protocol::Http1}}, {"http2"});
+        return read_choice<Protocol>(c, n,
+                                     {{"http1", Protocol::Http1}, {"http2", Protocol::Http2}});
     };
     cluster.protocol = fields.read("protocol", read_protocol).value_or(cluster.protocol);
     cluster.connect_timeout =

@@ -17,8 +17,8 @@ void parse_protocols(const Fields& fields, ListenerConfig& listener) {
     fields.for_each(
         "protocols",
         [&](const YAML::Node& item) {
-            auto protocol =
-                read_choice<Protocol>(ctx, item, {{"http1", Protocol::Http1}}, {"http2"});
+            auto protocol = read_choice<Protocol>(
+                ctx, item, {{"http1", Protocol::Http1}, {"http2", Protocol::Http2}});
             if (!protocol) {
                 return;
             }

@@ -6,6 +6,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <gantry/config.h>
+#include <gantry/http2/server_connection.h>
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
@@ -24,6 +26,13 @@ constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr size_t kLingerMaxBytes = 256 * 1024;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+bool has_protocol(const config::ListenerConfig& listener, config::Protocol protocol) {
+    const auto& protocols = listener.protocols;
+    return std::find(protocols.begin(), protocols.end(), protocol) != protocols.end();
+}
 
 }  // namespace
 
@@ -83,6 +92,15 @@ asio::awaitable<void> DownstreamConnection::run() {
         if (!co_await wait_for_request_bytes(is_first)) {
             break;
         }
+        // Looked up again: a reload while the connection waited may have freed first_listener.
+        const runtime::ListenerRuntime* current = listener();
+        if (is_first && current != nullptr) {
+            bool served = co_await serve_http2_if_preface(*current);
+            if (served) {
+                close_socket();
+                co_return;
+            }
+        }
         is_first = false;
         if (!co_await serve_one_request()) {
             break;
@@ -109,6 +127,40 @@ asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first
     is_idle_ = false;
     is_readable_hint_ = !ec;
     co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+}
+
+asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
+    const runtime::ListenerRuntime& listener) {
+    if (!has_protocol(*listener.config, config::Protocol::Http2)) {
+        co_return false;
+    }
+    if (has_protocol(*listener.config, config::Protocol::Http1)) {
+        // Sniff: HTTP/2 with prior knowledge starts with the 24-byte preface, which no HTTP/1.1
+        // request line can (its method "PRI" is reserved for exactly this).
+        while (input_.size() < kHttp2Preface.size()) {
+            if (!kHttp2Preface.starts_with(input_.readable())) {
+                co_return false;
+            }
+            boost::system::error_code ec = co_await read_more();
+            if (ec) {
+                co_return false;  // the HTTP/1.1 path reports what went wrong
+            }
+        }
+        if (!input_.readable().starts_with(kHttp2Preface)) {
+            co_return false;
+        }
+    }
+    deadline_ = Clock::time_point::max();  // HTTP/2 keeps its own timers
+    http2_ = std::make_shared<http2::ServerConnection>(worker_, listener_name_, std::move(socket_),
+                                                       input_.readable(), listener, remote_ip_,
+                                                       remote_port_, is_tls_);
+    input_.consume(input_.size());
+    release_idle_buffers();
+    if (is_draining_) {
+        http2_->begin_drain();
+    }
+    co_await http2_->run();
+    co_return true;
 }
 
 void DownstreamConnection::take_request_objects() {
@@ -312,12 +364,20 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
 void DownstreamConnection::begin_drain() {
     is_draining_ = true;
     keep_alive_ = false;
+    if (http2_) {
+        http2_->begin_drain();
+        return;
+    }
     if (is_idle_) {
         close_socket();
     }
 }
 
 void DownstreamConnection::abort() {
+    if (http2_) {
+        http2_->abort();
+        return;
+    }
     if (stream_ && !stream_->is_done()) {
         stream_->on_downstream_error(ProxyError{ProxyError::Side::Internal, ProxyError::Phase::None,
                                                 ProxyError::Kind::Draining});

@@ -99,7 +99,12 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
         const runtime::ResolvedEndpoint& picked = cluster_.endpoint(static_cast<size_t>(endpoint_));
         metrics().on_upstream_start(picked.metric_id);
         bool failed_before_response = false;
-        bool is_done = co_await try_once(true, &failed_before_response);
+        bool is_done = true;
+        if (cluster_.config().protocol == config::Protocol::Http2) {
+            co_await run_http2();  // src/http2/upstream_exchange.cc
+        } else {
+            is_done = co_await try_once(true, &failed_before_response);
+        }
         // A pooled connection the upstream closed just as we reused it: one more try on a fresh
         // connection is safe when no body went out and nothing came back.
         if (!is_done && failed_before_response && is_reused_connection_ &&

@@ -25,6 +25,10 @@ namespace gantry::runtime {
 struct ListenerRuntime;
 }  // namespace gantry::runtime
 
+namespace gantry::http2 {
+class ServerConnection;
+}  // namespace gantry::http2
+
 namespace gantry::proxy {
 
 class Stream;
@@ -87,6 +91,9 @@ public:
 
 private:
     boost::asio::awaitable<void> run();
+    // On a listener with http2: serves the connection as HTTP/2 when it starts with the
+    // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
+    boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
@@ -115,6 +122,8 @@ private:
     // The stream (and its arena) outlives the parser, whose heads live in that arena.
     std::unique_ptr<Stream> stream_;
     std::unique_ptr<http::Http1Parser> parser_;
+    // Set once the connection was handed to HTTP/2; this object then only forwards drain/abort.
+    std::shared_ptr<http2::ServerConnection> http2_;
     runtime::AsyncEvent stream_event_;
 
     std::string pending_output_;  // appended by the response path

@@ -39,6 +39,10 @@ namespace gantry::observability {
 class WorkerMetrics;
 }
 
+namespace gantry::http2 {
+class UpstreamExchange;
+}
+
 namespace gantry::proxy {
 
 class Stream;
@@ -63,7 +67,13 @@ public:
     void abort();
 
 private:
+    // Carries the request over HTTP/2 for a `protocol: http2` cluster, on this object's body
+    // queue, deadlines and error mapping.
+    friend class http2::UpstreamExchange;
+
     enum class TimeoutKind : uint8_t { None, Connect, Request, Idle };
+
+    boost::asio::awaitable<void> run_http2();
 
     boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
     boost::asio::awaitable<bool> try_once(bool allow_reused, bool* failed_before_response);

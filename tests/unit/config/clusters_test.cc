@@ -87,7 +87,7 @@ TEST_CASE("endpoints need a valid address and a weight of at least 1", "[config]
        });
 }
 
-TEST_CASE("ring_hash, maglev and http2 upstreams are refused for now", "[config]") {
+TEST_CASE("ring_hash and maglev are refused for now; protocol is http1 or http2", "[config]") {
     CHECK(errors_of(R"(clusters:
   - name: a
     endpoints: [{ address: "10.0.0.1:80" }]
@@ -95,12 +95,12 @@ TEST_CASE("ring_hash, maglev and http2 upstreams are refused for now", "[config]
   - name: b
     endpoints: [{ address: "10.0.0.1:80" }]
     lb: maglev
-    protocol: http2
+    protocol: h3
   - name: c
     endpoints: [{ address: "10.0.0.1:80" }]
     lb: fastest
 )") == Errors{"4:9: lb: ring_hash is not supported yet", "7:9: lb: maglev is not supported yet",
-              "8:15: protocol: http2 is not supported yet",
+              "8:15: protocol: unknown value `h3`: expected one of http1, http2",
               "11:9: lb: unknown value `fastest`: expected one of round_robin, least_request, "
               "random"});
 }

@@ -66,7 +66,7 @@ limits:
     CHECK(plain.header_timeout == 10s);
 }
 
-TEST_CASE("protocols default to http1 and http2 is refused for now", "[config]") {
+TEST_CASE("protocols default to http1 and may list http2", "[config]") {
     auto config = load_valid(R"(listeners:
   - name: web
     listen: ["127.0.0.1:8080"]
@@ -74,14 +74,22 @@ TEST_CASE("protocols default to http1 and http2 is refused for now", "[config]")
 )" + kSite);
     CHECK(config->listeners[0].protocols == std::vector<Protocol>{Protocol::Http1});
 
+    auto both = load_valid(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    protocols: [http2, http1]
+    virtual_hosts: [site]
+)" + kSite);
+    CHECK(both->listeners[0].protocols == std::vector<Protocol>{Protocol::Http2, Protocol::Http1});
+
     CHECK(errors_of(R"(listeners:
   - name: web
     listen: ["127.0.0.1:8080"]
-    protocols: [http1, http2, h3, http1]
+    protocols: [http1, http2, h3, http1, http2]
     virtual_hosts: [site]
-)" + kSite) == Errors{"4:24: protocols: http2 is not supported yet",
-                      "4:31: protocols: unknown value `h3`: expected http1",
-                      "4:35: protocols: `http1` is listed twice"});
+)" + kSite) == Errors{"4:31: protocols: unknown value `h3`: expected one of http1, http2",
+                      "4:35: protocols: `http1` is listed twice",
+                      "4:42: protocols: `http2` is listed twice"});
 }
 
 TEST_CASE("listen addresses must be host:port with a port in range", "[config]") {

@@ -1,0 +1,126 @@
+#pragma once
+
+// ClientConnection: one HTTP/2 connection from gantry to an upstream endpoint (h2 with prior
+// knowledge over TCP; ALPN over TLS comes with the TLS transport). It multiplexes the requests of
+// many streams of the same worker: each request is a stream whose events go to a
+// ClientStreamSink (the UpstreamExchange of one UpstreamRequest). It respects the peer's
+// SETTINGS_MAX_CONCURRENT_STREAMS (a full connection takes no new stream; the pool opens another)
+// and stops taking streams after a GOAWAY; streams the peer did not process (above the GOAWAY's
+// last stream id, or REFUSED_STREAM) are reported as refused so the request may be retried.
+// Response DATA is given back to the peer's window only as the sink consumes it.
+//
+// Owned by shared_ptrs: its own read loop (while open) and the exchanges using it; the per-worker
+// pool (find_client_connection) keeps weak references. Touched only by its worker's thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <gantry/runtime/async_event.h>
+
+struct nghttp2_session;
+
+namespace gantry::http2 {
+
+// Receives the events of one client stream (all on the worker thread, from inside the session).
+class ClientStreamSink {
+public:
+    virtual ~ClientStreamSink() = default;
+    // A header block begins: response head (final or interim) or trailers.
+    virtual void on_response_field(std::string_view name, std::string_view value) = 0;
+    virtual void on_response_headers_end(bool end_stream) = 0;
+    virtual void on_response_data(std::string_view data) = 0;
+    virtual void on_response_end() = 0;
+    // The stream is gone. `refused`: the peer never processed it (safe to retry).
+    virtual void on_stream_closed(uint32_t error_code, bool refused) = 0;
+    // The request body source (nghttp2 data provider semantics: bytes, 0 + EOF flag, or
+    // NGHTTP2_ERR_DEFERRED).
+    virtual long read_request_body(uint8_t* buffer, size_t length, uint32_t* data_flags) = 0;
+};
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+public:
+    ClientConnection(boost::asio::io_context& io_context, boost::asio::ip::tcp::endpoint endpoint,
+                     std::chrono::milliseconds idle_timeout);
+    ~ClientConnection();
+
+    ClientConnection(const ClientConnection&) = delete;
+    ClientConnection& operator=(const ClientConnection&) = delete;
+
+    // Connects and starts the session (sends the preface and SETTINGS).
+    boost::asio::awaitable<boost::system::error_code> connect();
+
+    const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+
+    // Whether a new stream may be opened now (connected, no GOAWAY, under the peer's limit).
+    bool can_open_stream() const;
+
+    bool is_open() const { return is_connected_ && !is_closed_; }
+
+    // Opens a stream; returns its id, or a negative value when the session refused.
+    int32_t submit_request(const std::vector<std::pair<std::string_view, std::string_view>>& fields,
+                           bool has_body, ClientStreamSink* sink);
+    void resume_body(int32_t stream_id);
+    // The sink handed `bytes` of response DATA on: give them back to the peer's windows.
+    void consume(int32_t stream_id, size_t bytes);
+    void reset_stream(int32_t stream_id, uint32_t error_code);
+    // Request trailers, from inside read_request_body when the body ends.
+    void submit_trailers(int32_t stream_id,
+                         const std::vector<std::pair<std::string_view, std::string_view>>& fields);
+    // The sink is going away; no more events for it.
+    void detach(int32_t stream_id);
+    // Closes the connection (after a request timed out on it, or a fatal error).
+    void close();
+
+    // --- nghttp2 callbacks -------------------------------------------------------------
+    int on_header(int32_t stream_id, std::string_view name, std::string_view value);
+    int on_frame_recv(int32_t stream_id, uint8_t type, uint8_t flags, int32_t last_stream_id);
+    int on_data_chunk(int32_t stream_id, std::string_view data);
+    int on_stream_close(int32_t stream_id, uint32_t error_code);
+    long read_body(int32_t stream_id, uint8_t* buffer, size_t length, uint32_t* data_flags);
+
+private:
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> write_loop();
+    void send();
+    void schedule_send();
+    ClientStreamSink* sink(int32_t stream_id);
+
+    boost::asio::io_context& io_context_;
+    boost::asio::ip::tcp::endpoint endpoint_;
+    std::chrono::milliseconds idle_timeout_;
+    boost::asio::ip::tcp::socket socket_;
+    nghttp2_session* session_ = nullptr;
+    std::unordered_map<int32_t, ClientStreamSink*> sinks_;
+    std::string input_;
+    std::string output_;
+    size_t output_sent_ = 0;
+    boost::asio::steady_timer idle_timer_;
+    bool is_connected_ = false;
+    bool is_closed_ = false;
+    bool is_writing_ = false;
+    bool is_send_posted_ = false;
+    bool in_session_ = false;
+    bool is_going_away_ = false;
+    int32_t goaway_last_stream_id_ = INT32_MAX;
+};
+
+// The worker's pool of HTTP/2 connections for one endpoint of one cluster: returns a connection
+// that can take one more stream, or null (the caller connects a new one and adds it).
+// `cluster` only identifies the cluster object (per worker); the endpoint address is compared too,
+// so a reloaded cluster at the same address does not pick up connections to another endpoint.
+std::shared_ptr<ClientConnection> find_client_connection(const void* cluster, size_t endpoint_index,
+                                                         const boost::asio::ip::tcp::endpoint& at);
+void add_client_connection(const void* cluster, size_t endpoint_index,
+                           const std::shared_ptr<ClientConnection>& connection);
+
+}  // namespace gantry::http2

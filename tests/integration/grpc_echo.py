@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""gRPC and raw HTTP/2 peers for gantry's HTTP/2 upstream tests.
+
+  grpc_echo.py server PORT_FILE        a proto-less gRPC service test.Echo (generic handlers):
+                                       Unary, ServerStream, ClientStream, Bidi; writes its port
+  grpc_echo.py client PORT             calls each method through gantry; prints one line each
+  grpc_echo.py goaway_server PORT_FILE an h2 server that answers stream 1 of each connection and
+                                       refuses the rest with GOAWAY(last_stream_id=1)
+  grpc_echo.py one_stream_server PORT_FILE  an h2 server with SETTINGS_MAX_CONCURRENT_STREAMS 1
+                                       that answers each stream after 300 ms with its connection
+"""
+import os
+import socket
+import sys
+import threading
+import time
+
+
+def identity(x):
+    return x
+
+
+def write_port(port_file, port):
+    """Atomically, so that the test never reads a half-written file."""
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(port_file + ".tmp", port_file)
+
+
+def serve_grpc(port_file):
+    from concurrent import futures
+    import grpc
+
+    def unary(request, context):
+        context.set_trailing_metadata((("x-trailer", "unary"),))
+        return b"echo:" + request
+
+    def server_stream(request, context):
+        for i in range(int(request or b"3")):
+            yield b"item%d" % i
+
+    def client_stream(requests, context):
+        return b"+".join(requests)
+
+    def bidi(requests, context):
+        for message in requests:
+            yield message.upper()
+
+    def fail(request, context):
+        context.abort(grpc.StatusCode.PERMISSION_DENIED, "not you")
+
+    handler = grpc.method_handlers_generic_handler("test.Echo", {
+        "Unary": grpc.unary_unary_rpc_method_handler(unary, identity, identity),
+        "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream, identity, identity),
+        "ClientStream": grpc.stream_unary_rpc_method_handler(client_stream, identity, identity),
+        "Bidi": grpc.stream_stream_rpc_method_handler(bidi, identity, identity),
+        "Fail": grpc.unary_unary_rpc_method_handler(fail, identity, identity),
+    })
+    server = grpc.server(futures.ThreadPoolExecutor(8))
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    write_port(port_file, port)
+    server.wait_for_termination()
+
+
+def run_client(port):
+    import grpc
+    channel = grpc.insecure_channel("127.0.0.1:%s" % port)
+    unary = channel.unary_unary("/test.Echo/Unary", identity, identity)
+    reply, call = unary.with_call(b"hello", timeout=5)
+    trailers = dict(call.trailing_metadata())
+    print("unary=%s trailer=%s" % (reply.decode(), trailers.get("x-trailer")))
+    stream = channel.unary_stream("/test.Echo/ServerStream", identity, identity)
+    print("server_stream=%s" % ",".join(m.decode() for m in stream(b"5", timeout=5)))
+    upload = channel.stream_unary("/test.Echo/ClientStream", identity, identity)
+    print("client_stream=%s" % upload(iter([b"a", b"b", b"c"]), timeout=5).decode())
+    bidi = channel.stream_stream("/test.Echo/Bidi", identity, identity)
+    print("bidi=%s" % ",".join(m.decode() for m in bidi(iter([b"x", b"y", b"z"]), timeout=5)))
+    big = unary(b"z" * (512 * 1024), timeout=10)
+    print("big=%d" % len(big))
+    try:
+        channel.unary_unary("/test.Echo/Fail", identity, identity)(b"", timeout=5)
+    except grpc.RpcError as e:
+        print("fail=%s:%s" % (e.code().name, e.details()))
+
+
+def serve_goaway(port_file):
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    write_port(port_file, listener.getsockname()[1])
+    count = [0]
+
+    def handle(sock, index):
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        answered = False
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    if event.stream_id == 1 or not answered:
+                        if event.stream_id != 1:
+                            continue
+                        time.sleep(0.2)  # let the second stream arrive on this connection
+                        body = b"conn%d" % index
+                        conn.send_headers(1, [(":status", "200"),
+                                              ("content-length", str(len(body)))])
+                        conn.send_data(1, body, end_stream=True)
+                        answered = True
+                    if event.stream_id > 1:
+                        conn.close_connection(last_stream_id=1)
+            sock.sendall(conn.data_to_send())
+
+    while True:
+        sock, _ = listener.accept()
+        count[0] += 1
+        threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
+
+
+def serve_one_stream(port_file):
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.settings
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    write_port(port_file, listener.getsockname()[1])
+    count = [0]
+
+    def handle(sock, index):
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.local_settings = h2.settings.Settings(
+            client=False, initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1})
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    time.sleep(0.3)
+                    body = b"conn%d" % index
+                    conn.send_headers(event.stream_id, [(":status", "200"),
+                                                        ("content-length", str(len(body)))])
+                    conn.send_data(event.stream_id, body, end_stream=True)
+            sock.sendall(conn.data_to_send())
+
+    while True:
+        sock, _ = listener.accept()
+        count[0] += 1
+        threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "server":
+        serve_grpc(sys.argv[2])
+    elif mode == "client":
+        run_client(sys.argv[2])
+    elif mode == "goaway_server":
+        serve_goaway(sys.argv[2])
+    elif mode == "one_stream_server":
+        serve_one_stream(sys.argv[2])

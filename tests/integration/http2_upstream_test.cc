@@ -1,0 +1,152 @@
+// HTTP/2 to the upstream (`protocol: http2`, h2 prior knowledge): gRPC proxied end to end with
+// a python3-grpcio server and client (unary, server, client and bidirectional streaming, trailers
+// with grpc-status and custom metadata, a 512 KiB message over flow control), and a stream the
+// upstream refuses with GOAWAY retried on a new connection.
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "support/gantry_process.h"
+#include "support/test_util.h"
+
+extern char** environ;
+
+namespace gantry::test {
+namespace {
+
+const std::string kScript = std::string(GANTRY_SOURCE_DIR) + "/tests/integration/grpc_echo.py";
+
+// A python peer from grpc_echo.py, running for the test's lifetime; it writes its port to a file.
+class PythonPeer {
+public:
+    PythonPeer(const std::string& mode, const TempDir& dir) : port_file_(dir.file(mode + ".port")) {
+        std::vector<std::string> args{"/usr/bin/python3", kScript, mode, port_file_};
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+        REQUIRE(wait_until([&] { return file_exists(port_file_); }, std::chrono::seconds(10)));
+        port_ = read_file(port_file_);
+    }
+
+    ~PythonPeer() {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+
+    const std::string& port() const { return port_; }
+
+private:
+    std::string port_file_;
+    std::string port_;
+    pid_t pid_ = -1;
+};
+
+std::string h2_upstream_config() {
+    return R"(workers: 1
+log: { access: { path: "off" } }
+listeners:
+  - name: main
+    listen: ["127.0.0.1:@PORT@"]
+    protocols: [http1, http2]
+    virtual_hosts: [main]
+virtual_hosts:
+  - name: main
+    domains: ["*"]
+    routes:
+      - match: { prefix: / }
+        forward: { cluster: backend }
+clusters:
+  - name: backend
+    protocol: http2
+    endpoints: [{ address: "127.0.0.1:@UP@" }]
+)";
+}
+
+}  // namespace
+
+TEST_CASE("gRPC unary and streaming calls are proxied end to end over HTTP/2", "[http2][grpc]") {
+    TempDir dir;
+    PythonPeer server("server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(h2_upstream_config(), options);
+
+    ProcessResult client =
+        run_process({"/usr/bin/python3", kScript, "client", std::to_string(gantry.port())},
+                    std::chrono::seconds(30));
+    INFO(client.out << client.err);
+    REQUIRE(client.exit_code == 0);
+    std::vector<std::string> lines = split_lines(client.out);
+    CHECK(lines == std::vector<std::string>{
+                       "unary=echo:hello trailer=unary",
+                       "server_stream=item0,item1,item2,item3,item4",
+                       "client_stream=a+b+c",
+                       "bidi=X,Y,Z",
+                       "big=524293",
+                       "fail=PERMISSION_DENIED:not you",
+                   });
+
+    // An HTTP/1.1 client reaches the HTTP/2 upstream too (the gRPC server answers a non-gRPC
+    // request with its own error, which is relayed).
+    CurlResult http1 = run_curl({gantry.url("/test.Echo/Unary")});
+    CHECK(http1.exit_code == 0);
+    CHECK(http1.status != 0);
+}
+
+TEST_CASE("a stream the upstream refuses with GOAWAY is retried on a new connection",
+          "[http2][grpc]") {
+    TempDir dir;
+    PythonPeer server("goaway_server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(h2_upstream_config(), options);
+
+    // Two requests at once share one upstream connection; the upstream answers the first and
+    // sends GOAWAY(last_stream_id=1), so the second must go out again on a second connection.
+    CurlResult second;
+    std::thread other([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        second = run_curl({"--http2-prior-knowledge", gantry.url("/b")});
+    });
+    CurlResult first = run_curl({"--http2-prior-knowledge", gantry.url("/a")});
+    other.join();
+    CHECK(first.status == 200);
+    CHECK(second.status == 200);
+    std::vector<std::string> bodies{first.body, second.body};
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"conn1", "conn2"});
+}
+
+TEST_CASE("a second HTTP/2 connection is opened when the first is at the peer's stream limit",
+          "[http2][grpc]") {
+    TempDir dir;
+    PythonPeer server("one_stream_server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(h2_upstream_config(), options);
+    // Warm up: the first connection exists and has the peer's SETTINGS (one stream at a time).
+    CurlResult warm = run_curl({"--http2-prior-knowledge", gantry.url("/warm")});
+    REQUIRE(warm.body == "conn1");
+    CurlResult second;
+    std::thread other([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        second = run_curl({"--http2-prior-knowledge", gantry.url("/b")});
+    });
+    CurlResult first = run_curl({"--http2-prior-knowledge", gantry.url("/a")});
+    other.join();
+    CHECK(first.status == 200);
+    CHECK(second.status == 200);
+    std::vector<std::string> bodies{first.body, second.body};
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"conn1", "conn2"});
+}
+
+}  // namespace gantry::test
