@@ -25,9 +25,11 @@ std::string cluster_fingerprint(const config::ClusterConfig& cluster,
     out << cluster.name << '|' << static_cast<int>(cluster.lb) << '|'
         << cluster.least_request_choices << '|' << static_cast<int>(cluster.protocol) << '|'
         << cluster.connect_timeout.count() << '|' << cluster.pool.max_idle_per_endpoint << '|'
-        << cluster.pool.idle_timeout.count();
+        << cluster.pool.idle_timeout.count() << '|' << cluster.ring_hash_min_ring_size << '|'
+        << static_cast<int>(cluster.hash_on.kind) << cluster.hash_on.name;
     for (const auto& endpoint : endpoints) {
-        out << '|' << endpoint.text << '*' << endpoint.weight;
+        out << '|' << endpoint.text << '*' << endpoint.weight << '@' << endpoint.zone << '^'
+            << endpoint.priority;
     }
     return out.str();
 }
@@ -86,12 +88,17 @@ std::shared_ptr<const Generation> Generation::build(
                 return nullptr;
             }
             for (const auto& address : addresses) {
-                resolved.endpoints.push_back({address, endpoint_text(address), endpoint.weight});
+                resolved.endpoints.push_back({address, endpoint_text(address), endpoint.weight,
+                                              endpoint.zone, endpoint.priority,
+                                              endpoint.address.host, nullptr});
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
         const ResolvedCluster* before = previous ? previous->find_cluster(cluster.name) : nullptr;
         resolved.shared = before ? before->shared : std::make_shared<upstream::ClusterShared>();
+        for (auto& endpoint : resolved.endpoints) {
+            endpoint.state = resolved.shared->health.find_or_create(endpoint.text);
+        }
         generation->clusters_.push_back(std::move(resolved));
     }
     for (size_t i = 0; i < generation->clusters_.size(); ++i) {

@@ -25,6 +25,11 @@ struct ResolvedEndpoint {
     boost::asio::ip::tcp::endpoint endpoint;
     std::string text;  // "ip:port" for logs and $upstream_addr
     uint32_t weight = 1;
+    std::string zone;
+    uint32_t priority = 0;
+    std::string host;  // the configured host (name or IP), for the health check's Host header
+    // Process-wide health and counters; the same object across reloads for the same address.
+    std::shared_ptr<upstream::EndpointState> state;
 };
 
 struct ResolvedCluster {

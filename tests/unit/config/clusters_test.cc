@@ -87,22 +87,72 @@ TEST_CASE("endpoints need a valid address and a weight of at least 1", "[config]
        });
 }
 
-TEST_CASE("ring_hash, maglev and http2 upstreams are refused for now", "[config]") {
+TEST_CASE("http2 upstreams are refused for now and unknown balancers are named", "[config]") {
     CHECK(errors_of(R"(clusters:
-  - name: a
-    endpoints: [{ address: "10.0.0.1:80" }]
-    lb: ring_hash
   - name: b
     endpoints: [{ address: "10.0.0.1:80" }]
-    lb: maglev
     protocol: http2
   - name: c
     endpoints: [{ address: "10.0.0.1:80" }]
     lb: fastest
-)") == Errors{"4:9: lb: ring_hash is not supported yet", "7:9: lb: maglev is not supported yet",
-              "8:15: protocol: http2 is not supported yet",
-              "11:9: lb: unknown value `fastest`: expected one of round_robin, least_request, "
-              "random"});
+)") == Errors{"4:15: protocol: http2 is not supported yet",
+              "7:9: lb: unknown value `fastest`: expected one of round_robin, least_request, "
+              "random, ring_hash, maglev"});
+}
+
+TEST_CASE("hash balancers read hash_on and the ring size", "[config]") {
+    auto config = load_valid(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: ring_hash
+    ring_hash: { min_ring_size: 4096 }
+    hash_on: header:X-User-Id
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: maglev
+    hash_on: cookie:session
+  - name: c
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: maglev
+    hash_on: source_ip
+  - name: d
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: ring_hash
+    hash_on: path
+)" + kListenerAndHost);
+    REQUIRE(config->clusters.size() == 4);
+    CHECK(config->clusters[0].lb == LbPolicy::RingHash);
+    CHECK(config->clusters[0].ring_hash_min_ring_size == 4096);
+    CHECK(config->clusters[0].hash_on.kind == HashOn::Kind::Header);
+    CHECK(config->clusters[0].hash_on.name == "x-user-id");
+    CHECK(config->clusters[1].lb == LbPolicy::Maglev);
+    CHECK(config->clusters[1].hash_on.kind == HashOn::Kind::Cookie);
+    CHECK(config->clusters[1].hash_on.name == "session");
+    CHECK(config->clusters[2].hash_on.kind == HashOn::Kind::SourceIp);
+    CHECK(config->clusters[3].hash_on.kind == HashOn::Kind::Path);
+    CHECK(config->clusters[3].ring_hash_min_ring_size == 1024);
+}
+
+TEST_CASE("hash_on and ring_hash settings need a hash balancer and a valid key", "[config]") {
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    hash_on: path
+    ring_hash: { min_ring_size: 0 }
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: maglev
+    hash_on: "header:"
+  - name: c
+    endpoints: [{ address: "10.0.0.1:80" }]
+    lb: maglev
+    hash_on: query:x
+)") == Errors{
+           "4:14: `hash_on` needs `lb: ring_hash` or `lb: maglev`",
+           "5:16: `ring_hash` settings need `lb: ring_hash`",
+           "5:33: min_ring_size: must be between 1 and 8388608, got 0",
+           "9:14: expected `header:NAME`, `cookie:NAME`, `source_ip` or `path`, got `header:`",
+           "13:14: expected `header:NAME`, `cookie:NAME`, `source_ip` or `path`, got `query:x`"});
 }
 
 TEST_CASE("least_request settings need the least_request balancer and 2 or more choices",
@@ -139,10 +189,44 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
     outlier_detection: {}
     health_check: { path: / }
     dns_refresh: 30s
-    hash_on: source_ip
-    zone_aware: { enabled: true }
 )") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
               "6:5: `outlier_detection` is not supported yet",
-              "7:5: `health_check` is not supported yet", "8:5: `dns_refresh` is not supported yet",
-              "9:5: `hash_on` is not supported yet", "10:5: `zone_aware` is not supported yet"});
+              "7:5: `health_check` is not supported yet",
+              "8:5: `dns_refresh` is not supported yet"});
+}
+
+TEST_CASE("zone_aware and endpoint priorities are read with Envoy's defaults", "[config]") {
+    auto config = load_valid(R"(clusters:
+  - name: a
+    endpoints:
+      - { address: "10.0.0.1:80", zone: us-east-1a }
+      - { address: "10.0.0.2:80", zone: us-east-1b, priority: 1 }
+    zone_aware:
+      min_cluster_size: 2
+      fleet: { us-east-1a: 3, us-east-1b: 2 }
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+)" + kListenerAndHost);
+    const ClusterConfig& a = config->clusters[0];
+    CHECK(a.endpoints[0].priority == 0);
+    CHECK(a.endpoints[1].priority == 1);
+    CHECK(a.zone_aware.enabled);
+    CHECK(a.zone_aware.min_cluster_size == 2);
+    CHECK(a.zone_aware.fleet ==
+          std::map<std::string, uint32_t>{{"us-east-1a", 3}, {"us-east-1b", 2}});
+    const ClusterConfig& b = config->clusters[1];
+    CHECK_FALSE(b.zone_aware.enabled);
+    CHECK(b.zone_aware.min_cluster_size == 6);
+    CHECK(b.zone_aware.fleet.empty());
+}
+
+TEST_CASE("zone_aware rejects bad counts and priorities", "[config]") {
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80", priority: 200 }]
+    zone_aware: { enabled: maybe, fleet: { a: 0 }, size: 1 }
+)") == Errors{"3:53: priority: must be between 0 and 127, got 200",
+              "4:28: enabled: expected true or false, got `maybe`",
+              "4:47: must be between 1 and 1000000, got 0",
+              "4:52: unknown key `size` in zone_aware"});
 }
