@@ -138,8 +138,8 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(ctx, node, "cluster",
                   {"name", "endpoints", "lb", "least_request", "ring_hash", "hash_on", "protocol",
-                   "connect_timeout", "pool", "zone_aware"},
-                  {"tls", "circuit_breakers", "outlier_detection", "health_check", "dns_refresh"});
+                   "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection"},
+                  {"tls", "circuit_breakers", "dns_refresh"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -167,6 +167,12 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     }
     if (const YAML::Node* zone_aware = fields.get("zone_aware")) {
         parse_zone_aware(ctx, *zone_aware, cluster.zone_aware);
+    }
+    if (const YAML::Node* health_check = fields.get("health_check")) {
+        parse_health_check(ctx, *health_check, cluster.health_check.emplace());
+    }
+    if (const YAML::Node* outlier = fields.get("outlier_detection")) {
+        parse_outlier_detection(ctx, *outlier, cluster.outlier_detection.emplace());
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

@@ -113,6 +113,10 @@ bool Server::start() {
     for (auto& worker : workers_) {
         worker->start(generation_);
     }
+    health_ = std::make_unique<health::HealthService>(
+        io_context_,
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    health_->apply(generation_);
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
     return true;
@@ -173,6 +177,7 @@ void Server::reload() {
     for (auto& worker : workers_) {
         worker->post_generation(generation_);
     }
+    health_->apply(generation_);
     log::info("reload applied generation=", generation_->number());
 }
 
@@ -181,6 +186,7 @@ void Server::begin_stop() {
         return;
     }
     is_stopping_ = true;
+    health_->stop();
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");

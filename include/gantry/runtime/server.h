@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <gantry/health/health_service.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/runtime/worker.h>
@@ -40,6 +41,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
+    std::unique_ptr<health::HealthService> health_;  // health checks and outlier sweeps
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;

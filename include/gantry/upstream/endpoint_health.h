@@ -13,6 +13,7 @@
 // ejections and counters survive a reload. find_or_create() runs on the main thread only.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -50,6 +51,20 @@ struct alignas(64) EndpointState {
     std::atomic<uint8_t> flags{0};
     std::atomic<uint64_t> ejections{0};              // times ejected, ever
     std::atomic<uint64_t> health_check_failures{0};  // failed probes, ever
+
+    // The main thread's bookkeeping for this endpoint (never touched by workers).
+    struct MainThreadState {
+        // Outlier detection.
+        uint64_t seen_requests = 0;  // `requests` at the last sweep
+        uint64_t seen_failures = 0;
+        uint32_t times_ejected = 0;  // the ejection-time multiplier
+        std::chrono::steady_clock::time_point ejected_until{};
+        // Active health checking.
+        bool is_checked = false;    // a health check has started on it (it starts down)
+        bool has_answered = false;  // a probe finished since it started: one success suffices
+        uint32_t successes = 0;     // consecutive, while down
+        uint32_t failures = 0;      // consecutive, while up
+    } main;
 };
 
 // One endpoint's counters and state at one moment, for /clusters and /metrics.
