@@ -212,6 +212,7 @@ struct ClusterConfig {
     ZoneAwareConfig zone_aware;
     std::optional<HealthCheckConfig> health_check;
     std::optional<OutlierDetectionConfig> outlier_detection;
+    Duration dns_refresh = std::chrono::seconds(5);  // names re-resolved this often (Envoy's 5s)
     Protocol protocol = Protocol::Http1;
     Duration connect_timeout = std::chrono::seconds(1);
     PoolConfig pool;

@@ -138,8 +138,9 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(ctx, node, "cluster",
                   {"name", "endpoints", "lb", "least_request", "ring_hash", "hash_on", "protocol",
-                   "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection"},
-                  {"tls", "circuit_breakers", "dns_refresh"});
+                   "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection",
+                   "dns_refresh"},
+                  {"tls", "circuit_breakers"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -162,6 +163,8 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     cluster.protocol = fields.read("protocol", read_protocol).value_or(cluster.protocol);
     cluster.connect_timeout =
         fields.read("connect_timeout", read_positive_duration).value_or(cluster.connect_timeout);
+    cluster.dns_refresh =
+        fields.read("dns_refresh", read_positive_duration).value_or(cluster.dns_refresh);
     if (const YAML::Node* pool = fields.get("pool")) {
         parse_pool(ctx, *pool, cluster.pool);
     }

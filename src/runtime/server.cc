@@ -117,6 +117,10 @@ bool Server::start() {
         io_context_,
         static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     health_->apply(generation_);
+    dns_ = std::make_unique<DnsRefresher>(
+        io_context_, default_resolver(),
+        [this](Generation::NameResolutions names) { return apply_dns_change(std::move(names)); });
+    dns_->apply(generation_);
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
     return true;
@@ -173,12 +177,34 @@ void Server::reload() {
         }
     }
     log::set_level(to_log_level(new_config.log.level));
-    generation_ = next;
+    install(next);
+    log::info("reload applied generation=", generation_->number());
+}
+
+void Server::install(std::shared_ptr<const Generation> next) {
+    generation_ = std::move(next);
     for (auto& worker : workers_) {
         worker->post_generation(generation_);
     }
     health_->apply(generation_);
-    log::info("reload applied generation=", generation_->number());
+    dns_->apply(generation_);
+}
+
+bool Server::apply_dns_change(Generation::NameResolutions names) {
+    if (is_stopping_) {
+        return false;
+    }
+    std::string error;
+    auto next = Generation::build(generation_->snapshot(), next_generation_, generation_.get(),
+                                  &error, &names);
+    if (!next) {
+        log::warn("DNS change not applied: ", error);
+        return false;
+    }
+    ++next_generation_;
+    install(std::move(next));
+    log::info("DNS change applied generation=", generation_->number());
+    return true;
 }
 
 void Server::begin_stop() {
@@ -187,6 +213,7 @@ void Server::begin_stop() {
     }
     is_stopping_ = true;
     health_->stop();
+    dns_->stop();
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");

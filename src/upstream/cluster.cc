@@ -184,6 +184,17 @@ void Cluster::sweep(std::chrono::steady_clock::time_point now) {
     }
 }
 
+void Cluster::take_idle_connections(Cluster& older) {
+    for (size_t i = 0; i < endpoint_count(); ++i) {
+        for (size_t j = 0; j < older.endpoint_count(); ++j) {
+            if (older.endpoint(j).text == endpoint(i).text) {
+                pools_[i].take_from(older.pools_[j]);
+                break;
+            }
+        }
+    }
+}
+
 void Cluster::close_idle() {
     for (auto& pool : pools_) {
         pool.clear();

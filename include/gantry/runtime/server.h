@@ -15,6 +15,7 @@
 
 #include <gantry/health/health_service.h>
 #include <gantry/observability/access_log.h>
+#include <gantry/runtime/dns_refresher.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/runtime/worker.h>
 
@@ -34,6 +35,9 @@ private:
     void on_signal(int signal_number);
     void reload();
     void begin_stop();
+    // Publishes `next` to the workers, the health checks and the DNS refresher.
+    void install(std::shared_ptr<const Generation> next);
+    bool apply_dns_change(Generation::NameResolutions names);
 
     std::string config_path_;
     boost::asio::io_context io_context_;
@@ -42,6 +46,7 @@ private:
     std::shared_ptr<const Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
     std::unique_ptr<health::HealthService> health_;  // health checks and outlier sweeps
+    std::unique_ptr<DnsRefresher> dns_;              // re-resolves endpoint names
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;

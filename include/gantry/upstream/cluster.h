@@ -68,6 +68,10 @@ public:
     void sweep(std::chrono::steady_clock::time_point now);
     void close_idle();
 
+    // Takes the idle connections of `older` (the cluster of the same name this one replaces)
+    // for every endpoint address both have.
+    void take_idle_connections(Cluster& older);
+
 private:
     void refresh_view(uint64_t version);
     uint32_t draw(const std::optional<uint64_t>& hash);

@@ -38,6 +38,7 @@ TEST_CASE("a cluster is read with endpoints, balancing, protocol, timeouts and p
     CHECK(cluster.connect_timeout == 250ms);
     CHECK(cluster.pool.max_idle_per_endpoint == 0);
     CHECK(cluster.pool.idle_timeout == 30s);
+    CHECK(cluster.dns_refresh == 5s);
 }
 
 TEST_CASE("cluster defaults are round robin over http1 with a 1s connect timeout", "[config]") {
@@ -186,9 +187,9 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
     endpoints: [{ address: "10.0.0.1:80" }]
     tls: { sni: a }
     circuit_breakers: {}
-    dns_refresh: 30s
+    dns_refresh: 0s
 )") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
-              "6:5: `dns_refresh` is not supported yet"});
+              "6:18: dns_refresh: must be greater than 0"});
 }
 
 TEST_CASE("health_check is read with its defaults", "[config]") {
