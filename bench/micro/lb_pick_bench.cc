@@ -2,10 +2,9 @@
 // endpoint usable (no mask) and with one in ten excluded (the worker's view after health
 // changes). Run: build/bench/micro/gantry_micro_bench [--benchmark_filter=...].
 
+#include <benchmark/benchmark.h>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include <gantry/upstream/load_balancer.h>
 
@@ -58,16 +57,15 @@ void pick(benchmark::State& state, LbPolicy policy, bool masked) {
 }
 
 void register_all() {
-    const std::pair<const char*, LbPolicy> policies[] = {
-        {"round_robin", LbPolicy::RoundRobin}, {"least_request", LbPolicy::LeastRequest},
-        {"random", LbPolicy::Random},          {"ring_hash", LbPolicy::RingHash},
-        {"maglev", LbPolicy::Maglev}};
+    const std::pair<const char*, LbPolicy> policies[] = {{"round_robin", LbPolicy::RoundRobin},
+                                                         {"least_request", LbPolicy::LeastRequest},
+                                                         {"random", LbPolicy::Random},
+                                                         {"ring_hash", LbPolicy::RingHash},
+                                                         {"maglev", LbPolicy::Maglev}};
     for (const auto& [name, policy] : policies) {
         for (bool masked : {false, true}) {
             const std::string label = std::string("pick/") + name + (masked ? "/masked" : "");
-            benchmark::RegisterBenchmark(label.c_str(), pick, policy, masked)
-                ->Arg(10)
-                ->Arg(1000);
+            benchmark::RegisterBenchmark(label.c_str(), pick, policy, masked)->Arg(10)->Arg(1000);
         }
     }
 }

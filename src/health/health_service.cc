@@ -22,21 +22,6 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxStatusLine = 1024;
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
-// "HTTP/1.1 200 OK\r\n" -> 200; -1 when it is not a status line.
-int parse_status_line(std::string_view line) {
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ') {
-        return -1;
-    }
-    int status = 0;
-    for (size_t i = 9; i < 12; ++i) {
-        if (line[i] < '0' || line[i] > '9') {
-            return -1;
-        }
-        status = status * 10 + (line[i] - '0');
-    }
-    return status;
-}
-
 asio::awaitable<bool> exchange(tcp::socket& socket, const tcp::endpoint& endpoint,
                                const config::HealthCheckConfig& config, const std::string& host) {
     auto [ec] = co_await socket.async_connect(endpoint, kAwait);
@@ -58,7 +43,7 @@ asio::awaitable<bool> exchange(tcp::socket& socket, const tcp::endpoint& endpoin
     if (read_ec) {
         co_return false;
     }
-    co_return upstream::is_expected_status(parse_status_line(line), config);
+    co_return upstream::is_expected_status(upstream::parse_status_line(line), config);
 }
 
 // One probe, bounded by the check's timeout.

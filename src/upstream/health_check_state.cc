@@ -75,6 +75,22 @@ bool record_probe(EndpointState& state, bool success, const config::HealthCheckC
     return false;
 }
 
+int parse_status_line(std::string_view line) {
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' || line[7] > '9' ||
+        line[8] != ' ') {
+        return -1;
+    }
+    int status = 0;
+    for (size_t i = 9; i < 12; ++i) {
+        if (line[i] < '0' || line[i] > '9') {
+            return -1;
+        }
+        status = status * 10 + (line[i] - '0');
+    }
+    // The code is followed by a space (and a reason) or ends the line.
+    return line.size() == 12 || line[12] == ' ' || line[12] == '\r' ? status : -1;
+}
+
 bool is_expected_status(int status, const config::HealthCheckConfig& config) {
     for (const auto& [low, high] : config.expected_status) {
         if (status >= low && status <= high) {

@@ -7,6 +7,8 @@
 // successful ones. The verdict is the EndpointState's kFailedHealthCheck flag. Pure; main
 // thread only.
 
+#include <string_view>
+
 #include <gantry/config.h>
 #include <gantry/upstream/endpoint_health.h>
 
@@ -21,6 +23,10 @@ bool stop_health_checking(EndpointState& state);
 
 // Records one probe's result. Returns true when the endpoint went up or down.
 bool record_probe(EndpointState& state, bool success, const config::HealthCheckConfig& config);
+
+// The status of an HTTP/1.x status line ("HTTP/1.1 200 OK\r\n" -> 200); -1 when `line` is not
+// one. Reads what a health-checked upstream sent: any bytes.
+int parse_status_line(std::string_view line);
 
 // True when `status` is one of the expected ranges.
 bool is_expected_status(int status, const config::HealthCheckConfig& config);

@@ -83,3 +83,17 @@ TEST_CASE("expected statuses are inclusive ranges", "[upstream][health_check]") 
     CHECK(is_expected_status(418, config));
     CHECK_FALSE(is_expected_status(404, config));
 }
+
+TEST_CASE("parse_status_line reads an HTTP/1.x status code", "[upstream][health_check]") {
+    using gantry::upstream::parse_status_line;
+    CHECK(parse_status_line("HTTP/1.1 200 OK\r\n") == 200);
+    CHECK(parse_status_line("HTTP/1.0 503 Service Unavailable\r\n") == 503);
+    CHECK(parse_status_line("HTTP/1.1 204\r\n") == 204);
+    CHECK(parse_status_line("HTTP/1.1 200") == 200);
+    CHECK(parse_status_line("HTTP/2 200 OK\r\n") == -1);
+    CHECK(parse_status_line("HTTP/1.1 20 OK\r\n") == -1);
+    CHECK(parse_status_line("HTTP/1.1 2000 OK\r\n") == -1);
+    CHECK(parse_status_line("HTTP/1.x 200 OK\r\n") == -1);
+    CHECK(parse_status_line("SSH-2.0-OpenSSH\r\n") == -1);
+    CHECK(parse_status_line("") == -1);
+}
