@@ -42,15 +42,15 @@ struct Three {
     }
 };
 
-std::string config(const std::string& health) {
-    return one_host_config("      - match: { prefix: / }\n        forward: { cluster: three }\n",
-                           R"(clusters:
-  - name: three
-    endpoints:
+std::string config(const std::string& health, const std::string& priorities = R"(
       - { address: "127.0.0.1:@A@" }
       - { address: "127.0.0.1:@B@" }
       - { address: "127.0.0.1:@C@" }
-)" + health,
+)") {
+    return one_host_config("      - match: { prefix: / }\n        forward: { cluster: three }\n",
+                           R"(clusters:
+  - name: three
+    endpoints:)" + priorities + health,
                            "workers: 2\nlog: { access: { path: \"off\" } }\n");
 }
 
@@ -156,6 +156,35 @@ TEST_CASE("a health check marks an endpoint down and up again", "[integration][h
         }
     }
     CHECK(saw_probe);
+}
+
+TEST_CASE("priority failover: half of level 0 down sends 30% to level 1",
+          "[integration][health_check][priority]") {
+    Three three;
+    GantryProcess gantry(
+        config(
+            R"(    health_check: { path: /health, interval: 100ms, timeout: 500ms, unhealthy_threshold: 1 }
+)",
+            R"(
+      - { address: "127.0.0.1:@A@", priority: 0 }
+      - { address: "127.0.0.1:@C@", priority: 0 }
+      - { address: "127.0.0.1:@B@", priority: 1 }
+)"),
+        three.options());
+    // All healthy: level 0 takes everything.
+    until(gantry.port(), 2000ms,
+          [](const std::string& batch) { return count(batch, 'A') && count(batch, 'C'); });
+    std::string healthy = send(gantry.port(), 200);
+    CHECK(count(healthy, 'B') == 0);
+    // C down: level 0 keeps 1.4 x 50% = 70% (all on A), level 1 (B) gets 30%.
+    three.c_down = true;
+    until(gantry.port(), 3000ms, [](const std::string& batch) { return count(batch, 'C') == 0; });
+    constexpr int kRequests = 2000;
+    std::string order = send(gantry.port(), kRequests);
+    REQUIRE(order.size() == kRequests);
+    CHECK(count(order, 'C') == 0);
+    CHECK(100.0 * static_cast<double>(count(order, 'A')) / kRequests == Approx(70).margin(4));
+    CHECK(100.0 * static_cast<double>(count(order, 'B')) / kRequests == Approx(30).margin(4));
 }
 
 TEST_CASE("a TCP health check takes a closed port out of rotation", "[integration][health_check]") {
