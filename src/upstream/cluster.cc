@@ -119,13 +119,13 @@ int Cluster::pick_avoiding(LbContext& ctx, std::span<const uint32_t> avoid) {
     if (!ctx.available.empty()) {
         std::copy(ctx.available.begin(), ctx.available.end(), scratch_mask_.begin());
     }
-    bool any_left = false;
     for (uint32_t index : avoid) {
         if (index < scratch_mask_.size()) {
             scratch_mask_[index] = 0;
         }
     }
-    any_left = std::any_of(scratch_mask_.begin(), scratch_mask_.end(), [](uint8_t b) { return b; });
+    const bool any_left =
+        std::any_of(scratch_mask_.begin(), scratch_mask_.end(), [](uint8_t b) { return b; });
     if (!any_left) {
         return lb_->pick(ctx);  // every candidate was tried: a repeat beats no answer
     }

@@ -3,7 +3,6 @@
 namespace gantry::upstream {
 
 std::shared_ptr<EndpointState> HealthRegistry::find_or_create(const std::string& address) {
-    std::lock_guard lock(mutex_);
     std::weak_ptr<EndpointState>& slot = states_[address];
     std::shared_ptr<EndpointState> state = slot.lock();
     if (!state) {

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -91,7 +90,6 @@ public:
     std::atomic<uint64_t> version{1};
 
 private:
-    std::mutex mutex_;  // find_or_create may run on the main thread and on `gantry check`
     std::map<std::string, std::weak_ptr<EndpointState>> states_;
 };
 
