@@ -13,8 +13,9 @@ import collections
 import statistics
 import sys
 
-PROXY_ORDER = ["gantry", "nginx", "haproxy", "envoy", "direct"]
-RATIOS = [("gantry", "nginx"), ("gantry", "haproxy"), ("haproxy", "nginx")]
+PROXY_ORDER = ["gantry", "nginx", "haproxy", "envoy", "direct", "gantry_rr", "gantry_lr"]
+RATIOS = [("gantry", "nginx"), ("gantry", "haproxy"), ("haproxy", "nginx"),
+          ("gantry_lr", "gantry_rr")]
 MIB = 1024 * 1024
 OTHER_CPU_WARN = 5.0  # % of the machine used by processes outside the benchmark
 
@@ -154,6 +155,10 @@ def per_proxy_table(data, proxies):
     return lines
 
 
+def scaled(value, factor):
+    return None if value is None else value * factor
+
+
 def verdict(value, reference, higher_is_better):
     if value is None or reference is None:
         return "n/a"
@@ -178,6 +183,9 @@ def target_table(med, data):
          single(data, "idle", "haproxy", "kib_per_conn"), False, 2, None),
         ("instructions/request <= nginx", single(data, "instr", "gantry", "ir_per_req"),
          single(data, "instr", "nginx", "ir_per_req"), False, 0, None),
+        # Three endpoints: least_request + outlier detection vs plain round robin, within 3%.
+        ("(a) req/s least_request+outlier >= 0.97 x round robin", get(a, "gantry_lr", "rps"),
+         scaled(get(a, "gantry_rr", "rps"), 0.97), True, 0, "a"),
     ]
     lines = ["### Targets", "", "| target | gantry | reference | result |", "|---|---|---|---|"]
     for label, value, reference, higher, digits, scenario in targets:

@@ -2,6 +2,7 @@
 # gantry vs nginx vs HAProxy (vs Envoy when installed) on one machine.
 #
 #   bench/run.sh [--rounds N] [--duration SECS] [--quick] [--proxies "gantry nginx haproxy"]
+#                (also gantry_rr / gantry_lr: 3 endpoints, round robin / least_request+outlier)
 #                [--phases "throughput h2 idle instr alloc"] [--out FILE] [--keep-tmp]
 #                [--wait-quiet SECS]
 #
@@ -191,9 +192,10 @@ meta() { printf '%s\t%s\n' "$1" "$2" >>"$META"; }
 
 # ---------------------------------------------------------------- upstream
 read -r UP_PORT GANTRY_PORT NGINX_PORT HAPROXY_PORT ENVOY_PORT GANTRY_H2_PORT NGINX_H2_PORT \
-    HAPROXY_H2_PORT <<<"$(free_ports 8)"
+    HAPROXY_H2_PORT GANTRY_RR_PORT GANTRY_LR_PORT <<<"$(free_ports 10)"
 declare -A PORT=([gantry]=$GANTRY_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT
-    [envoy]=$ENVOY_PORT [direct]=$UP_PORT)
+    [envoy]=$ENVOY_PORT [direct]=$UP_PORT [gantry_rr]=$GANTRY_RR_PORT
+    [gantry_lr]=$GANTRY_LR_PORT)
 # HTTP/2 cleartext (h2c, prior knowledge) listeners of the same processes, for the h2 phase.
 declare -A H2_PORT=([gantry]=$GANTRY_H2_PORT [nginx]=$NGINX_H2_PORT [haproxy]=$HAPROXY_H2_PORT)
 
@@ -239,6 +241,9 @@ $(nginx_http_common "$dir")
     tcp_nopush on;
     server {
         listen 127.0.0.1:$UP_PORT backlog=4096;
+        # Two more addresses of the same server: the 3-endpoint clusters of gantry_rr/gantry_lr.
+        listen 127.0.0.2:$UP_PORT backlog=4096;
+        listen 127.0.0.3:$UP_PORT backlog=4096;
         location = /64 { default_type text/plain; return 200 "$body64"; }
         location = /1m { default_type application/octet-stream; alias $dir/www/1m; }
     }
@@ -290,6 +295,47 @@ clusters:
     pool: { max_idle_per_endpoint: 128, idle_timeout: 300s }
 EOF
     CMD=("$GANTRY_BIN" -c "$dir/gantry.yaml")
+}
+
+# gantry_rr and gantry_lr: gantry balancing over three endpoints (the same upstream on
+# 127.0.0.1-3): plain round robin, and least_request with outlier detection on (the issue's
+# "within 3%" comparison). Same settings as config_gantry otherwise.
+config_gantry_lb() {  # WORKERS NAME PORT CLUSTER_KEYS
+    local workers=$1 dir=$TMP/$2
+    mkdir -p "$dir"
+    cat >"$dir/gantry.yaml" <<EOF
+workers: $workers
+log:
+  level: warn
+  access: { path: off }
+limits:
+  idle_timeout: 300s
+listeners:
+  - name: bench
+    listen: ["127.0.0.1:$3"]
+    virtual_hosts: [bench]
+virtual_hosts:
+  - name: bench
+    domains: ["*"]
+    routes:
+      - match: { prefix: / }
+        forward: { cluster: upstream }
+clusters:
+  - name: upstream
+    endpoints:
+      - { address: "127.0.0.1:$UP_PORT" }
+      - { address: "127.0.0.2:$UP_PORT" }
+      - { address: "127.0.0.3:$UP_PORT" }
+    pool: { max_idle_per_endpoint: 128, idle_timeout: 300s }
+$4
+EOF
+    CMD=("$GANTRY_BIN" -c "$dir/gantry.yaml")
+}
+config_gantry_rr() { config_gantry_lb "$1" gantry_rr "$GANTRY_RR_PORT" "    lb: round_robin"; }
+config_gantry_lr() {
+    config_gantry_lb "$1" gantry_lr "$GANTRY_LR_PORT" "    lb: least_request
+    least_request: { choices: 2 }
+    outlier_detection: { consecutive_5xx: 5, interval: 1s, base_ejection_time: 30s }"
 }
 
 config_nginx() {
@@ -467,6 +513,18 @@ for p in $PROXIES; do
             meta skipped "gantry: no binary at $GANTRY_BIN"
         fi
         ;;
+    gantry_rr | gantry_lr)
+        if [[ -x $GANTRY_BIN ]]; then
+            if [[ $GANTRY_BIN != "$TMP/gantry.bin" ]]; then
+                cp "$GANTRY_BIN" "$TMP/gantry.bin"
+                GANTRY_BIN=$TMP/gantry.bin
+            fi
+            ACTIVE+=("$p")
+        else
+            log "$p: SKIPPED: no binary at $GANTRY_BIN"
+            meta skipped "$p: no binary at $GANTRY_BIN"
+        fi
+        ;;
     nginx) ACTIVE+=(nginx) ;;
     haproxy)
         if command -v haproxy >/dev/null; then ACTIVE+=(haproxy); else
@@ -480,7 +538,7 @@ for p in $PROXIES; do
             meta skipped "envoy: no envoy binary on PATH"
         fi
         ;;
-    *) die "unknown proxy '$p' (known: gantry nginx haproxy envoy)" ;;
+    *) die "unknown proxy '$p' (known: gantry nginx haproxy envoy gantry_rr gantry_lr)" ;;
     esac
 done
 ((${#ACTIVE[@]})) || die "no proxy to measure"
@@ -501,7 +559,7 @@ machine_load() {  # percent of all CPUs busy over one second (run before startin
     sleep 1
     b1=$(busy_ticks)
     awk -v t=$((b1 - b0)) -v hz="$CLK_TCK" -v n="$(nproc)" \
-        'BEGIN {v = 100 * t / hz / n; printf "%.0f", v > 100 ? 100 : v}'
+        'BEGIN {v = 100 * t / hz / n; printf "%.0f", (v > 100 ? 100 : v)}'
 }
 
 wait_quiet() {  # with --wait-quiet S: wait up to S seconds for other jobs to leave the CPUs

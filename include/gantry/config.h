@@ -150,6 +150,52 @@ struct EndpointConfig {
     HostPort address;
     uint32_t weight = 1;
     std::string zone;
+    uint32_t priority = 0;  // 0 is the most preferred level
+};
+
+// What ring_hash and maglev hash to place a request (`hash_on`).
+struct HashOn {
+    enum class Kind { None, Header, Cookie, SourceIp, Path };
+    Kind kind = Kind::None;
+    std::string name;  // header name (lower-case) or cookie name
+};
+
+// Active health checking (`health_check`); absent = endpoints are not actively checked.
+struct HealthCheckConfig {
+    enum class Kind { Http, Tcp };
+    Kind kind = Kind::Http;
+    std::string path = "/";
+    std::string host;  // Host header; empty = the endpoint's address
+    Duration interval = std::chrono::seconds(5);
+    Duration interval_jitter{0};
+    Duration timeout = std::chrono::seconds(1);
+    uint32_t healthy_threshold = 2;
+    uint32_t unhealthy_threshold = 3;
+    std::vector<std::pair<int, int>> expected_status{{200, 200}};  // inclusive ranges
+};
+
+// Passive health checking (`outlier_detection`); absent = no ejections.
+struct OutlierDetectionConfig {
+    uint32_t consecutive_5xx = 5;             // 0 = off
+    uint32_t consecutive_gateway_errors = 0;  // 0 = off (Envoy enforces it 0% by default)
+    Duration interval = std::chrono::seconds(10);
+    Duration base_ejection_time = std::chrono::seconds(30);
+    Duration max_ejection_time = std::chrono::seconds(300);
+    uint32_t max_ejection_percent = 10;
+    bool success_rate = true;
+    uint32_t success_rate_min_hosts = 5;
+    uint32_t success_rate_request_volume = 100;
+    double success_rate_stdev_factor = 1.9;
+    bool failure_percentage = false;  // on when its section is written
+    uint32_t failure_percentage_threshold = 85;
+    uint32_t failure_percentage_min_hosts = 5;
+    uint32_t failure_percentage_request_volume = 50;
+};
+
+struct ZoneAwareConfig {
+    bool enabled = false;
+    uint32_t min_cluster_size = 6;
+    std::map<std::string, uint32_t> fleet;  // gantry instances per zone; empty = not given
 };
 
 struct PoolConfig {
@@ -162,6 +208,12 @@ struct ClusterConfig {
     std::vector<EndpointConfig> endpoints;
     LbPolicy lb = LbPolicy::RoundRobin;
     uint32_t least_request_choices = 2;
+    uint32_t ring_hash_min_ring_size = 1024;
+    HashOn hash_on;
+    ZoneAwareConfig zone_aware;
+    std::optional<HealthCheckConfig> health_check;
+    std::optional<OutlierDetectionConfig> outlier_detection;
+    Duration dns_refresh = std::chrono::seconds(5);  // names re-resolved this often (Envoy's 5s)
     Protocol protocol = Protocol::Http1;
     Duration connect_timeout = std::chrono::seconds(1);
     PoolConfig pool;

@@ -11,9 +11,12 @@ namespace {
 
 constexpr uint64_t kMaxWeight = 65535;
 constexpr uint64_t kMaxChoices = 100;
+constexpr uint64_t kMaxPriority = 127;
+constexpr uint64_t kMaxFleet = 1000000;
+constexpr uint64_t kMaxRingSize = 8 * 1024 * 1024;  // Envoy's maximum_ring_size default
 
 void parse_endpoint(LoadContext& ctx, const YAML::Node& node, ClusterConfig& cluster) {
-    Fields fields(ctx, node, "endpoint", {"address", "weight", "zone"});
+    Fields fields(ctx, node, "endpoint", {"address", "weight", "zone", "priority"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -23,6 +26,8 @@ void parse_endpoint(LoadContext& ctx, const YAML::Node& node, ClusterConfig& clu
     endpoint.weight = static_cast<uint32_t>(
         fields.read("weight", uint_in(1, kMaxWeight)).value_or(endpoint.weight));
     endpoint.zone = fields.read("zone", read_string).value_or("");
+    endpoint.priority = static_cast<uint32_t>(
+        fields.read("priority", uint_in(0, kMaxPriority)).value_or(endpoint.priority));
     if (!address) {
         return;
     }
@@ -38,27 +43,84 @@ void parse_endpoint(LoadContext& ctx, const YAML::Node& node, ClusterConfig& clu
     cluster.endpoints.push_back(std::move(endpoint));
 }
 
+// "header:NAME", "cookie:NAME", "source_ip" or "path".
+std::optional<HashOn> read_hash_on(LoadContext& ctx, const YAML::Node& node) {
+    auto text = read_string(ctx, node);
+    if (!text) {
+        return std::nullopt;
+    }
+    HashOn out;
+    if (*text == "source_ip" || *text == "path") {
+        out.kind = *text == "path" ? HashOn::Kind::Path : HashOn::Kind::SourceIp;
+        return out;
+    }
+    const size_t colon = text->find(':');
+    const std::string prefix = text->substr(0, colon);
+    out.name = colon == std::string::npos ? "" : text->substr(colon + 1);
+    if (prefix == "header" && is_http_token(out.name)) {
+        out.kind = HashOn::Kind::Header;
+        out.name = to_lower(out.name);
+        return out;
+    }
+    if (prefix == "cookie" && is_http_token(out.name)) {
+        out.kind = HashOn::Kind::Cookie;
+        return out;
+    }
+    ctx.error(node,
+              "expected `header:NAME`, `cookie:NAME`, `source_ip` or `path`, got `" + *text + "`");
+    return std::nullopt;
+}
+
 void parse_balancing(const Fields& fields, ClusterConfig& cluster) {
     LoadContext& ctx = fields.context();
     auto read_lb = [](LoadContext& c, const YAML::Node& n) {
         return read_choice<LbPolicy>(c, n,
                                      {{"round_robin", LbPolicy::RoundRobin},
                                       {"least_request", LbPolicy::LeastRequest},
-                                      {"random", LbPolicy::Random}},
-                                     {"ring_hash", "maglev"});
+                                      {"random", LbPolicy::Random},
+                                      {"ring_hash", LbPolicy::RingHash},
+                                      {"maglev", LbPolicy::Maglev}});
     };
     auto lb = fields.read("lb", read_lb);
     cluster.lb = lb.value_or(cluster.lb);
     bool is_lb_valid = lb || fields.get("lb") == nullptr;
-    const YAML::Node* settings = fields.get("least_request");
-    if (settings == nullptr) {
-        return;
+    if (const YAML::Node* settings = fields.get("least_request")) {
+        Fields least_request(ctx, *settings, "least_request", {"choices"});
+        auto choices = least_request.read("choices", uint_in(2, kMaxChoices));
+        cluster.least_request_choices = static_cast<uint32_t>(choices.value_or(2));
+        if (is_lb_valid && cluster.lb != LbPolicy::LeastRequest) {
+            ctx.error(*settings, "`least_request` settings need `lb: least_request`");
+        }
     }
-    Fields least_request(ctx, *settings, "least_request", {"choices"});
-    auto choices = least_request.read("choices", uint_in(2, kMaxChoices));
-    cluster.least_request_choices = static_cast<uint32_t>(choices.value_or(2));
-    if (is_lb_valid && cluster.lb != LbPolicy::LeastRequest) {
-        ctx.error(*settings, "`least_request` settings need `lb: least_request`");
+    if (const YAML::Node* settings = fields.get("ring_hash")) {
+        Fields ring_hash(ctx, *settings, "ring_hash", {"min_ring_size"});
+        auto size = ring_hash.read("min_ring_size", uint_in(1, kMaxRingSize));
+        cluster.ring_hash_min_ring_size =
+            static_cast<uint32_t>(size.value_or(cluster.ring_hash_min_ring_size));
+        if (is_lb_valid && cluster.lb != LbPolicy::RingHash) {
+            ctx.error(*settings, "`ring_hash` settings need `lb: ring_hash`");
+        }
+    }
+    if (const YAML::Node* hash_on = fields.get("hash_on")) {
+        cluster.hash_on = read_hash_on(ctx, *hash_on).value_or(cluster.hash_on);
+        bool is_hash_lb = cluster.lb == LbPolicy::RingHash || cluster.lb == LbPolicy::Maglev;
+        if (is_lb_valid && !is_hash_lb) {
+            ctx.error(*hash_on, "`hash_on` needs `lb: ring_hash` or `lb: maglev`");
+        }
+    }
+}
+
+void parse_zone_aware(LoadContext& ctx, const YAML::Node& node, ZoneAwareConfig& out) {
+    Fields fields(ctx, node, "zone_aware", {"enabled", "min_cluster_size", "fleet"});
+    out.enabled = fields.read("enabled", read_bool).value_or(true);
+    out.min_cluster_size = static_cast<uint32_t>(
+        fields.read("min_cluster_size", uint_in(0, 1 << 20)).value_or(out.min_cluster_size));
+    if (const YAML::Node* fleet = fields.get("fleet")) {
+        for_each_entry(ctx, *fleet, [&](const YAML::Node& key, const YAML::Node& value) {
+            if (auto count = read_uint(ctx, value, 1, kMaxFleet)) {
+                out.fleet[key.Scalar()] = static_cast<uint32_t>(*count);
+            }
+        });
     }
 }
 
@@ -74,11 +136,11 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
 }  // namespace
 
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
-    Fields fields(
-        ctx, node, "cluster",
-        {"name", "endpoints", "lb", "least_request", "protocol", "connect_timeout", "pool"},
-        {"tls", "circuit_breakers", "outlier_detection", "health_check", "dns_refresh", "hash_on",
-         "zone_aware"});
+    Fields fields(ctx, node, "cluster",
+                  {"name", "endpoints", "lb", "least_request", "ring_hash", "hash_on", "protocol",
+                   "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection",
+                   "dns_refresh"},
+                  {"tls", "circuit_breakers"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -102,8 +164,19 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     cluster.protocol = fields.read("protocol", read_protocol).value_or(cluster.protocol);
     cluster.connect_timeout =
         fields.read("connect_timeout", read_positive_duration).value_or(cluster.connect_timeout);
+    cluster.dns_refresh =
+        fields.read("dns_refresh", read_positive_duration).value_or(cluster.dns_refresh);
     if (const YAML::Node* pool = fields.get("pool")) {
         parse_pool(ctx, *pool, cluster.pool);
+    }
+    if (const YAML::Node* zone_aware = fields.get("zone_aware")) {
+        parse_zone_aware(ctx, *zone_aware, cluster.zone_aware);
+    }
+    if (const YAML::Node* health_check = fields.get("health_check")) {
+        parse_health_check(ctx, *health_check, cluster.health_check.emplace());
+    }
+    if (const YAML::Node* outlier = fields.get("outlier_detection")) {
+        parse_outlier_detection(ctx, *outlier, cluster.outlier_detection.emplace());
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

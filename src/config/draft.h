@@ -50,6 +50,10 @@ void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft);
 void parse_virtual_host(LoadContext& ctx, const YAML::Node& node, Draft& draft);
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft);
 
+// A cluster's `health_check` and `outlier_detection` (cluster_health.cc).
+void parse_health_check(LoadContext& ctx, const YAML::Node& node, HealthCheckConfig& out);
+void parse_outlier_detection(LoadContext& ctx, const YAML::Node& node, OutlierDetectionConfig& out);
+
 // routes.cc: one route of a virtual host; cluster references go to the draft.
 void parse_route(LoadContext& ctx, const YAML::Node& node, Route& route, Draft& draft);
 

@@ -90,7 +90,7 @@ asio::awaitable<void> UpstreamRequest::run_inline() {
 
 asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
     (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
-    endpoint_ = cluster_.pick();
+    endpoint_ = cluster_.pick({&stream_.request(), stream_.connection().remote_ip(), {}});
     if (endpoint_ < 0) {
         fail({ProxyError::Side::Upstream, ProxyError::Phase::Connect,
               ProxyError::Kind::NoHealthyEndpoint});
@@ -116,6 +116,11 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
             fail(upstream_failure(ProxyError::Phase::ResponseHead));
         }
         cluster_.on_request_end(static_cast<size_t>(endpoint_));
+        if (response_status_ != 0) {
+            cluster_.on_response(static_cast<size_t>(endpoint_), response_status_);
+        } else if (!is_aborted_) {
+            cluster_.on_local_failure(static_cast<size_t>(endpoint_));
+        }
         auto elapsed = Clock::now() - start_;
         metrics().on_upstream_end(cluster_.metric_id(), picked.metric_id, response_status_, elapsed,
                                   timeout_kind_ != TimeoutKind::None);

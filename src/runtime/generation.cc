@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <cstring>
 #include <netdb.h>
 #include <sstream>
 
 #include <gantry/runtime/generation.h>
+#include <gantry/runtime/resolver.h>
 
 namespace gantry::runtime {
 
@@ -25,9 +27,11 @@ std::string cluster_fingerprint(const config::ClusterConfig& cluster,
     out << cluster.name << '|' << static_cast<int>(cluster.lb) << '|'
         << cluster.least_request_choices << '|' << static_cast<int>(cluster.protocol) << '|'
         << cluster.connect_timeout.count() << '|' << cluster.pool.max_idle_per_endpoint << '|'
-        << cluster.pool.idle_timeout.count();
+        << cluster.pool.idle_timeout.count() << '|' << cluster.ring_hash_min_ring_size << '|'
+        << static_cast<int>(cluster.hash_on.kind) << cluster.hash_on.name;
     for (const auto& endpoint : endpoints) {
-        out << '|' << endpoint.text << '*' << endpoint.weight;
+        out << '|' << endpoint.text << '*' << endpoint.weight << '@' << endpoint.zone << '^'
+            << endpoint.priority;
     }
     return out.str();
 }
@@ -69,9 +73,33 @@ bool resolve_host_port(const config::HostPort& address,
     return true;
 }
 
+bool Generation::resolve_endpoint(const config::HostPort& address, const NameResolutions* names,
+                                  std::vector<boost::asio::ip::tcp::endpoint>& out,
+                                  std::string* error) {
+    boost::system::error_code ec;
+    auto ip = boost::asio::ip::make_address(address.host, ec);
+    if (!ec) {
+        out.emplace_back(ip, address.port);
+        return true;
+    }
+    std::vector<boost::asio::ip::address>& known = resolved_names_[address.host];
+    if (known.empty()) {
+        auto given = names ? names->find(address.host) : NameResolutions::const_iterator();
+        if (names && given != names->end() && !given->second.empty()) {
+            known = given->second;
+        } else if (!default_resolver().resolve(address.host, known, error)) {
+            return false;
+        }
+    }
+    for (const auto& each : known) {
+        out.emplace_back(each, address.port);
+    }
+    return true;
+}
+
 std::shared_ptr<const Generation> Generation::build(
     std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number,
-    const Generation* previous, std::string* error) {
+    const Generation* previous, std::string* error, const NameResolutions* names) {
     std::shared_ptr<Generation> generation(new Generation());
     generation->number_ = number;
     generation->config_ = snapshot;
@@ -85,20 +113,30 @@ std::shared_ptr<const Generation> Generation::build(
         resolved.metric_id = registry.cluster_id(cluster.name);
         for (const auto& endpoint : cluster.endpoints) {
             std::vector<boost::asio::ip::tcp::endpoint> addresses;
-            if (!resolve_host_port(endpoint.address, addresses, error)) {
+            if (!generation->resolve_endpoint(endpoint.address, names, addresses, error)) {
                 *error = "cluster `" + cluster.name + "`: " + *error;
                 return nullptr;
             }
             for (const auto& address : addresses) {
                 std::string text = endpoint_text(address);
+                bool is_known =
+                    std::any_of(resolved.endpoints.begin(), resolved.endpoints.end(),
+                                [&](const ResolvedEndpoint& other) { return other.text == text; });
+                if (is_known) {
+                    continue;  // a name that also resolves to an address listed before
+                }
                 uint32_t metric_id = registry.endpoint_id(resolved.metric_id, text);
-                resolved.endpoints.push_back(
-                    {address, std::move(text), endpoint.weight, metric_id});
+                resolved.endpoints.push_back({address, std::move(text), endpoint.weight, metric_id,
+                                              endpoint.zone, endpoint.priority,
+                                              endpoint.address.host, nullptr});
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
         const ResolvedCluster* before = previous ? previous->find_cluster(cluster.name) : nullptr;
         resolved.shared = before ? before->shared : std::make_shared<upstream::ClusterShared>();
+        for (auto& endpoint : resolved.endpoints) {
+            endpoint.state = resolved.shared->health.find_or_create(endpoint.text);
+        }
         generation->clusters_.push_back(std::move(resolved));
     }
     for (size_t i = 0; i < generation->clusters_.size(); ++i) {

@@ -167,6 +167,14 @@ bool Server::start() {
         admin_->start();
     }
     is_started_ = true;
+    health_ = std::make_unique<health::HealthService>(
+        io_context_,
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    health_->apply(generation_);
+    dns_ = std::make_unique<DnsRefresher>(
+        io_context_, default_resolver(),
+        [this](Generation::NameResolutions names) { return apply_dns_change(std::move(names)); });
+    dns_->apply(generation_);
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
     last_digest_ = sources.digest;
@@ -263,11 +271,7 @@ void Server::apply_reload(std::shared_ptr<const Generation> next,
         log::warn("reload: admin.listen changes take effect after a restart");
     }
     log::set_level(to_log_level(new_config.log.level));
-    generation_ = next;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        updates[i].generation = generation_;
-        workers_[i]->post_update(std::move(updates[i]));
-    }
+    install(std::move(next), std::move(updates));
     reload_stats_.applied.fetch_add(1, std::memory_order_relaxed);
     log::info("reload applied generation=", generation_->number());
     switch_error_log(old_error_log, new_config.log.error);
@@ -402,6 +406,34 @@ void Server::start_watchdog() {
     });
 }
 
+void Server::install(std::shared_ptr<const Generation> next, std::vector<WorkerUpdate> updates) {
+    generation_ = std::move(next);
+    updates.resize(workers_.size());
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        updates[i].generation = generation_;
+        workers_[i]->post_update(std::move(updates[i]));
+    }
+    health_->apply(generation_);
+    dns_->apply(generation_);
+}
+
+bool Server::apply_dns_change(Generation::NameResolutions names) {
+    if (is_stopping_) {
+        return false;
+    }
+    std::string error;
+    auto next = Generation::build(generation_->snapshot(), next_generation_, generation_.get(),
+                                  &error, &names);
+    if (!next) {
+        log::warn("DNS change not applied: ", error);
+        return false;
+    }
+    ++next_generation_;
+    install(std::move(next), {});
+    log::info("DNS change applied generation=", generation_->number());
+    return true;
+}
+
 void Server::begin_stop() {
     if (is_stopping_) {
         return;
@@ -411,6 +443,8 @@ void Server::begin_stop() {
     if (config_watch_) {
         config_watch_->stop();
     }
+    health_->stop();
+    dns_->stop();
     auto drain_timeout = generation_->config().limits.drain_timeout;
     log::info("stopping: draining ", workers_.size(), " workers (up to ", drain_timeout.count(),
               " ms)");

@@ -203,16 +203,22 @@ void Worker::apply_generation(std::shared_ptr<const Generation> generation) {
     next->generation = generation;
     for (const auto& resolved : generation->clusters()) {
         std::shared_ptr<upstream::Cluster> cluster;
+        upstream::Cluster* older = nullptr;
         if (current_) {
             auto it = current_->clusters.find(resolved.config->name);
-            if (it != current_->clusters.end() &&
-                it->second->fingerprint() == resolved.fingerprint) {
-                cluster = it->second;
-                cluster->adopt(generation, resolved);
+            if (it != current_->clusters.end()) {
+                older = it->second.get();
+                if (older->fingerprint() == resolved.fingerprint) {
+                    cluster = it->second;
+                    cluster->adopt(generation, resolved);
+                }
             }
         }
         if (!cluster) {
             cluster = std::make_shared<upstream::Cluster>(generation, resolved, random_.next());
+            if (older != nullptr) {
+                cluster->take_idle_connections(*older);  // endpoints that stay keep their pools
+            }
         }
         next->clusters.emplace(resolved.config->name, std::move(cluster));
     }

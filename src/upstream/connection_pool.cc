@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <sys/socket.h>
 
 #include <gantry/upstream/connection_pool.h>
@@ -55,6 +57,28 @@ void ConnectionPool::sweep(std::chrono::steady_clock::time_point now) {
         ++expired;
     }
     idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(expired));
+}
+
+void ConnectionPool::take_from(ConnectionPool& other) {
+    if (&other == this) {
+        return;
+    }
+    // Both lists are oldest first; merging keeps the order the sweep relies on.
+    std::vector<std::unique_ptr<UpstreamConnection>> merged;
+    merged.reserve(idle_.size() + other.idle_.size());
+    std::merge(std::make_move_iterator(idle_.begin()), std::make_move_iterator(idle_.end()),
+               std::make_move_iterator(other.idle_.begin()),
+               std::make_move_iterator(other.idle_.end()), std::back_inserter(merged),
+               [](const auto& a, const auto& b) { return a->idle_since < b->idle_since; });
+    other.idle_.clear();
+    idle_ = std::move(merged);
+    // Over the limit: the oldest go.
+    const size_t excess = idle_.size() > max_idle_ ? idle_.size() - max_idle_ : 0;
+    for (size_t i = 0; i < excess; ++i) {
+        boost::system::error_code ignored;
+        idle_[i]->socket.close(ignored);
+    }
+    idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(excess));
 }
 
 void ConnectionPool::clear() {

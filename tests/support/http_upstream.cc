@@ -78,6 +78,12 @@ HttpUpstream::HttpUpstream(Handler handler) : handler_(std::move(handler)) {
     listener_.start([this](BufferedSocket& socket, size_t index) { serve(socket, index); });
 }
 
+HttpUpstream::HttpUpstream(Handler handler, const char* ip, uint16_t port)
+    : handler_(std::move(handler))
+    , listener_("HttpUpstream", 512, ip, port) {
+    listener_.start([this](BufferedSocket& socket, size_t index) { serve(socket, index); });
+}
+
 HttpUpstream::~HttpUpstream() {
     stop();
 }

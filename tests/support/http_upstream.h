@@ -76,6 +76,8 @@ public:
 
     // Starts listening at once. The default handler answers 200 "ok".
     explicit HttpUpstream(Handler handler = nullptr);
+    // Listens on `ip` (an IPv4 loopback address) and `port` (0 = ephemeral) instead.
+    HttpUpstream(Handler handler, const char* ip, uint16_t port);
     ~HttpUpstream();
     HttpUpstream(const HttpUpstream&) = delete;
     HttpUpstream& operator=(const HttpUpstream&) = delete;

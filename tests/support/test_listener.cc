@@ -12,13 +12,18 @@
 
 namespace gantry::test {
 
-TestListener::TestListener(const char* owner, int backlog) {
+TestListener::TestListener(const char* owner, int backlog, const char* ip, uint16_t port) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
     socklen_t len = sizeof(addr);
-    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+    if (listen_fd_ >= 0 && port != 0) {
+        int one = 1;
+        ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    }
+    if (listen_fd_ < 0 || ::inet_pton(AF_INET, ip, &addr.sin_addr) != 1 ||
+        ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
         ::listen(listen_fd_, backlog) != 0 ||
         ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
         if (listen_fd_ >= 0) {

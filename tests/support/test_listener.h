@@ -25,8 +25,10 @@ public:
     // Serves one accepted connection; `index` counts connections from 0.
     using Serve = std::function<void(BufferedSocket& socket, size_t index)>;
 
-    // Binds and listens at once; throws std::runtime_error naming `owner` on failure.
-    TestListener(const char* owner, int backlog);
+    // Binds and listens at once, on 127.0.0.1 and an ephemeral port unless told otherwise (an
+    // IPv4 loopback address such as "127.0.0.2", a fixed port); throws std::runtime_error
+    // naming `owner` on failure.
+    TestListener(const char* owner, int backlog, const char* ip = "127.0.0.1", uint16_t port = 0);
     ~TestListener();
     TestListener(const TestListener&) = delete;
     TestListener& operator=(const TestListener&) = delete;

@@ -5,6 +5,7 @@
 // on each reload, then shared read-only with every worker as shared_ptr<const Generation>.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -27,6 +28,11 @@ struct ResolvedEndpoint {
     std::string text;  // "ip:port" for logs and $upstream_addr
     uint32_t weight = 1;
     uint32_t metric_id = 0;  // endpoint id in the MetricRegistry
+    std::string zone;
+    uint32_t priority = 0;
+    std::string host;  // the configured host (name or IP), for the health check's Host header
+    // Process-wide health and counters; the same object across reloads for the same address.
+    std::shared_ptr<upstream::EndpointState> state;
 };
 
 struct ResolvedCluster {
@@ -48,17 +54,28 @@ struct ListenerRuntime {
 
 class Generation {
 public:
+    // What each endpoint host name resolved to when the generation was built.
+    using NameResolutions = std::map<std::string, std::vector<boost::asio::ip::address>>;
+
     // Compiles `snapshot`. Returns null and fills `error` when something cannot be compiled
     // (an endpoint name that does not resolve, an invalid access-log format). `previous` (the
     // running generation on a reload, else null) lends its ClusterShared objects to clusters of
     // the same name.
+    //
+    // Endpoint names are resolved through default_resolver() (blocking: main thread only),
+    // except those found in `names` (the DNS refresher's answers). A name stands for all of its
+    // addresses, each an endpoint with the configured weight, zone and priority.
     static std::shared_ptr<const Generation> build(
         std::shared_ptr<const config::ConfigSnapshot> snapshot, uint64_t number,
-        const Generation* previous, std::string* error);
+        const Generation* previous, std::string* error, const NameResolutions* names = nullptr);
 
     uint64_t number() const { return number_; }
 
     const config::ConfigSnapshot& config() const { return *config_; }
+
+    const std::shared_ptr<const config::ConfigSnapshot>& snapshot() const { return config_; }
+
+    const NameResolutions& resolved_names() const { return resolved_names_; }
 
     const std::vector<ListenerRuntime>& listeners() const { return listeners_; }
 
@@ -80,10 +97,13 @@ public:
 
 private:
     Generation() = default;
+    bool resolve_endpoint(const config::HostPort& address, const NameResolutions* names,
+                          std::vector<boost::asio::ip::tcp::endpoint>& out, std::string* error);
     uint64_t number_ = 0;
     std::shared_ptr<const config::ConfigSnapshot> config_;
     std::vector<ListenerRuntime> listeners_;
     std::vector<ResolvedCluster> clusters_;
+    NameResolutions resolved_names_;
     std::unordered_map<std::string_view, size_t> cluster_index_;
     std::unique_ptr<observability::AccessLogFormat> log_format_;
     filter::HeaderMutationFilterFactory header_mutation_;

@@ -20,8 +20,10 @@
 
 #include <gantry/admin/admin_endpoints.h>
 #include <gantry/admin/admin_server.h>
+#include <gantry/health/health_service.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/runtime/config_watch.h>
+#include <gantry/runtime/dns_refresher.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/runtime/systemd_notifier.h>
 #include <gantry/runtime/worker.h>
@@ -72,6 +74,10 @@ private:
     void begin_stop();
     void start_watchdog();
     bool start_admin();
+    // Publishes `next` to the workers (with the listener and log changes in `updates`), the
+    // health checks and the DNS refresher.
+    void install(std::shared_ptr<const Generation> next, std::vector<WorkerUpdate> updates);
+    bool apply_dns_change(Generation::NameResolutions names);
 
     // admin::AdminState
     bool is_ready() const override;
@@ -94,6 +100,8 @@ private:
     ReloadStats reload_stats_;
     std::unique_ptr<ConfigWatch> config_watch_;
     uint64_t last_digest_ = 0;  // of the files the last load read (applied or rejected)
+    std::unique_ptr<health::HealthService> health_;  // health checks and outlier sweeps
+    std::unique_ptr<DnsRefresher> dns_;              // re-resolves endpoint names
     uint64_t next_generation_ = 1;
     size_t drained_workers_ = 0;
     bool is_stopping_ = false;

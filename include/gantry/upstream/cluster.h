@@ -1,19 +1,36 @@
 #pragma once
 
 // Cluster: one worker's runtime state for one configured cluster: its load balancer, per-endpoint
-// active-request counts and connection pools. Owned by the Worker, touched only by its thread.
-// A reload that leaves the cluster's fingerprint unchanged keeps this object (and so its pools
-// and LB position); otherwise a new one is made and the old one closes its idle connections.
+// active-request counts, connection pools and its view of which endpoints are usable. Owned by
+// the Worker, touched only by its thread. A reload that leaves the cluster's fingerprint
+// unchanged keeps this object (and so its pools and LB position); otherwise a new one is made
+// and the old one closes its idle connections.
+//
+// Health is decided by the main thread and published through the endpoints' EndpointState
+// flags and the cluster's HealthRegistry version; pick() reads the version (one atomic load) and
+// rebuilds its HostView only when it moved.
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
+#include <gantry/http/message.h>
 #include <gantry/runtime/generation.h>
 #include <gantry/upstream/connection_pool.h>
+#include <gantry/upstream/host_view.h>
 #include <gantry/upstream/load_balancer.h>
 
 namespace gantry::upstream {
+
+// What pick() may use of the request: the key for hash balancers and endpoints to avoid.
+struct PickInput {
+    const http::RequestHead* request = nullptr;  // for `hash_on` header, cookie and path
+    std::string_view client_ip;                  // for `hash_on: source_ip`
+    // Endpoints already tried (a retry): avoided while another one is usable.
+    std::span<const uint32_t> avoid;
+};
 
 class Cluster {
 public:
@@ -38,7 +55,7 @@ public:
                const runtime::ResolvedCluster& resolved);
 
     // Index of the endpoint for the next request, or -1 when none can be used.
-    int pick();
+    int pick(const PickInput& input = {});
 
     ConnectionPool& pool(size_t index) { return pools_[index]; }
 
@@ -46,15 +63,32 @@ public:
 
     void on_request_end(size_t index) { --active_requests_[index]; }
 
+    // Outcome reports for outlier detection and the per-endpoint counters: a response with
+    // `status` came back, or the endpoint failed locally (connect failure, reset, timeout).
+    void on_response(size_t index, int status);
+    void on_local_failure(size_t index);
+
     void sweep(std::chrono::steady_clock::time_point now);
     void close_idle();
 
+    // Takes the idle connections of `older` (the cluster of the same name this one replaces)
+    // for every endpoint address both have.
+    void take_idle_connections(Cluster& older);
+
 private:
+    void refresh_view(uint64_t version);
+    uint32_t draw(const std::optional<uint64_t>& hash);
+    int pick_avoiding(LbContext& ctx, std::span<const uint32_t> avoid);
+
     std::shared_ptr<const runtime::Generation> generation_;  // keeps resolved_ alive
     const runtime::ResolvedCluster* resolved_;
     std::unique_ptr<LoadBalancer> lb_;
     std::vector<uint32_t> active_requests_;
     std::vector<ConnectionPool> pools_;
+    HostView view_;
+    uint64_t view_version_ = 0;          // HealthRegistry::version the view was built from
+    Random rng_;                         // draws between priority levels and zones
+    std::vector<uint8_t> scratch_mask_;  // a subset's mask minus avoided endpoints
 };
 
 }  // namespace gantry::upstream

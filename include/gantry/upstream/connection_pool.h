@@ -45,6 +45,10 @@ public:
     // Closes every idle connection (drain, cluster removed).
     void clear();
 
+    // Takes `other`'s idle connections (up to this pool's limit; the rest are closed): the same
+    // endpoint in a cluster rebuilt by a reload or a DNS change keeps its warm connections.
+    void take_from(ConnectionPool& other);
+
     size_t idle_count() const { return idle_.size(); }
 
 private:

@@ -38,6 +38,7 @@ TEST_CASE("a cluster is read with endpoints, balancing, protocol, timeouts and p
     CHECK(cluster.connect_timeout == 250ms);
     CHECK(cluster.pool.max_idle_per_endpoint == 0);
     CHECK(cluster.pool.idle_timeout == 30s);
+    CHECK(cluster.dns_refresh == 5s);
 }
 
 TEST_CASE("cluster defaults are round robin over http1 with a 1s connect timeout", "[config]") {
@@ -87,22 +88,17 @@ TEST_CASE("endpoints need a valid address and a weight of at least 1", "[config]
        });
 }
 
-TEST_CASE("ring_hash and maglev are refused for now; protocol is http1 or http2", "[config]") {
+TEST_CASE("protocol is http1 or http2 and unknown balancers are named", "[config]") {
     CHECK(errors_of(R"(clusters:
-  - name: a
-    endpoints: [{ address: "10.0.0.1:80" }]
-    lb: ring_hash
   - name: b
     endpoints: [{ address: "10.0.0.1:80" }]
-    lb: maglev
     protocol: h3
   - name: c
     endpoints: [{ address: "10.0.0.1:80" }]
     lb: fastest
-)") == Errors{"4:9: lb: ring_hash is not supported yet", "7:9: lb: maglev is not supported yet",
-              "8:15: protocol: unknown value `h3`: expected one of http1, http2",
-              "11:9: lb: unknown value `fastest`: expected one of round_robin, least_request, "
-              "random"});
+)") == Errors{"4:15: protocol: unknown value `h3`: expected one of http1, http2",
+              "7:9: lb: unknown value `fastest`: expected one of round_robin, least_request, "
+              "random, ring_hash, maglev"});
 }
 
 TEST_CASE("least_request settings need the least_request balancer and 2 or more choices",
@@ -136,13 +132,169 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
     endpoints: [{ address: "10.0.0.1:80" }]
     tls: { sni: a }
     circuit_breakers: {}
-    outlier_detection: {}
-    health_check: { path: / }
-    dns_refresh: 30s
-    hash_on: source_ip
-    zone_aware: { enabled: true }
+    dns_refresh: 0s
 )") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
-              "6:5: `outlier_detection` is not supported yet",
-              "7:5: `health_check` is not supported yet", "8:5: `dns_refresh` is not supported yet",
-              "9:5: `hash_on` is not supported yet", "10:5: `zone_aware` is not supported yet"});
+              "6:18: dns_refresh: must be greater than 0"});
+}
+
+TEST_CASE("health_check is read with its defaults", "[config]") {
+    auto config = load_valid(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    health_check:
+      path: /health
+      host: api.internal
+      interval: 5s
+      interval_jitter: 500ms
+      timeout: 1s
+      healthy_threshold: 2
+      unhealthy_threshold: 3
+      expected_status: ["200-399", 418]
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    health_check: { type: tcp }
+  - name: c
+    endpoints: [{ address: "10.0.0.1:80" }]
+)" + kListenerAndHost);
+    const auto& a = *config->clusters[0].health_check;
+    CHECK(a.kind == HealthCheckConfig::Kind::Http);
+    CHECK(a.path == "/health");
+    CHECK(a.host == "api.internal");
+    CHECK(a.interval == 5s);
+    CHECK(a.interval_jitter == 500ms);
+    CHECK(a.timeout == 1s);
+    CHECK(a.healthy_threshold == 2);
+    CHECK(a.unhealthy_threshold == 3);
+    CHECK(a.expected_status == std::vector<std::pair<int, int>>{{200, 399}, {418, 418}});
+    const auto& b = *config->clusters[1].health_check;
+    CHECK(b.kind == HealthCheckConfig::Kind::Tcp);
+    CHECK(b.path == "/");
+    CHECK(b.host.empty());
+    CHECK(b.interval == 5s);
+    CHECK(b.interval_jitter == 0ms);
+    CHECK(b.timeout == 1s);
+    CHECK(b.expected_status == std::vector<std::pair<int, int>>{{200, 200}});
+    CHECK_FALSE(config->clusters[2].health_check);
+}
+
+TEST_CASE("health_check rejects bad paths, statuses and HTTP keys on a TCP check", "[config]") {
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    health_check: { path: health, expected_status: ["600", "300-200", x], healthy_threshold: 0 }
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    health_check: { type: tcp, path: /h, timeout: 0s }
+)") == Errors{"4:27: path: expected a path starting with `/` (no spaces), got `health`",
+              "4:53: expected_status: expected a status 100-599 or a range like `200-399`, got "
+              "`600`",
+              "4:60: expected_status: expected a status 100-599 or a range like `200-399`, got "
+              "`300-200`",
+              "4:71: expected_status: expected a status 100-599 or a range like `200-399`, got "
+              "`x`",
+              "4:94: healthy_threshold: must be between 1 and 1000000, got 0",
+              "7:38: `path` needs `type: http`", "7:51: timeout: must be greater than 0"});
+}
+
+TEST_CASE("outlier_detection is read with Envoy's defaults", "[config]") {
+    auto config = load_valid(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    outlier_detection: {}
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    outlier_detection:
+      consecutive_5xx: 0
+      consecutive_gateway_errors: 4
+      interval: 1s
+      base_ejection_time: 10s
+      max_ejection_time: 60s
+      max_ejection_percent: 50
+      success_rate: { min_hosts: 3, request_volume: 20, stdev_factor: 2.5 }
+      failure_percentage: { threshold: 90, min_hosts: 2, request_volume: 10 }
+  - name: c
+    endpoints: [{ address: "10.0.0.1:80" }]
+    outlier_detection: { consecutive_gateway_errors: 5, success_rate: { enabled: false } }
+)" + kListenerAndHost);
+    const auto& a = *config->clusters[0].outlier_detection;
+    CHECK(a.consecutive_5xx == 5);
+    CHECK(a.consecutive_gateway_errors == 0);
+    CHECK(a.interval == 10s);
+    CHECK(a.base_ejection_time == 30s);
+    CHECK(a.max_ejection_time == 300s);
+    CHECK(a.max_ejection_percent == 10);
+    CHECK(a.success_rate);
+    CHECK(a.success_rate_min_hosts == 5);
+    CHECK(a.success_rate_request_volume == 100);
+    CHECK(a.success_rate_stdev_factor == Approx(1.9));
+    CHECK_FALSE(a.failure_percentage);
+    const auto& b = *config->clusters[1].outlier_detection;
+    CHECK(b.consecutive_5xx == 0);
+    CHECK(b.consecutive_gateway_errors == 4);
+    CHECK(b.interval == 1s);
+    CHECK(b.base_ejection_time == 10s);
+    CHECK(b.max_ejection_time == 60s);
+    CHECK(b.max_ejection_percent == 50);
+    CHECK(b.success_rate_min_hosts == 3);
+    CHECK(b.success_rate_request_volume == 20);
+    CHECK(b.success_rate_stdev_factor == Approx(2.5));
+    CHECK(b.failure_percentage);
+    CHECK(b.failure_percentage_threshold == 90);
+    CHECK(b.failure_percentage_min_hosts == 2);
+    CHECK(b.failure_percentage_request_volume == 10);
+    const auto& c = *config->clusters[2].outlier_detection;
+    CHECK(c.consecutive_gateway_errors == 5);
+    CHECK_FALSE(c.success_rate);
+    CHECK_FALSE(config->clusters[0].health_check);
+}
+
+TEST_CASE("outlier_detection rejects out-of-range values", "[config]") {
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    outlier_detection:
+      max_ejection_percent: 101
+      interval: 0s
+      success_rate: { stdev_factor: lots }
+      failure_percentage: { threshold: 200 }
+)") == Errors{"5:29: max_ejection_percent: must be between 0 and 100, got 101",
+              "6:17: interval: must be greater than 0",
+              "7:37: stdev_factor: expected a number between 0.0 and 100, got `lots`",
+              "8:40: threshold: must be between 0 and 100, got 200"});
+}
+
+TEST_CASE("zone_aware and endpoint priorities are read with Envoy's defaults", "[config]") {
+    auto config = load_valid(R"(clusters:
+  - name: a
+    endpoints:
+      - { address: "10.0.0.1:80", zone: us-east-1a }
+      - { address: "10.0.0.2:80", zone: us-east-1b, priority: 1 }
+    zone_aware:
+      min_cluster_size: 2
+      fleet: { us-east-1a: 3, us-east-1b: 2 }
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+)" + kListenerAndHost);
+    const ClusterConfig& a = config->clusters[0];
+    CHECK(a.endpoints[0].priority == 0);
+    CHECK(a.endpoints[1].priority == 1);
+    CHECK(a.zone_aware.enabled);
+    CHECK(a.zone_aware.min_cluster_size == 2);
+    CHECK(a.zone_aware.fleet ==
+          std::map<std::string, uint32_t>{{"us-east-1a", 3}, {"us-east-1b", 2}});
+    const ClusterConfig& b = config->clusters[1];
+    CHECK_FALSE(b.zone_aware.enabled);
+    CHECK(b.zone_aware.min_cluster_size == 6);
+    CHECK(b.zone_aware.fleet.empty());
+}
+
+TEST_CASE("zone_aware rejects bad counts and priorities", "[config]") {
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80", priority: 200 }]
+    zone_aware: { enabled: maybe, fleet: { a: 0 }, size: 1 }
+)") == Errors{"3:53: priority: must be between 0 and 127, got 200",
+              "4:28: enabled: expected true or false, got `maybe`",
+              "4:47: must be between 1 and 1000000, got 0",
+              "4:52: unknown key `size` in zone_aware"});
 }

@@ -9,16 +9,14 @@ using gantry::config::LbPolicy;
 using gantry::upstream::LbContext;
 using gantry::upstream::make_load_balancer;
 
-TEST_CASE("make_load_balancer falls back to round robin for hash policies", "[upstream][lb]") {
-    for (LbPolicy policy : {LbPolicy::RingHash, LbPolicy::Maglev, LbPolicy::RoundRobin}) {
-        auto lb = make_load_balancer(policy, {5, 1, 1}, 2, 1);
-        REQUIRE(lb != nullptr);
-        std::array<int, 7> order{};
-        for (int& index : order) {
-            index = lb->pick({});
-        }
-        CHECK(order == std::array<int, 7>{0, 0, 1, 0, 2, 0, 0});
+TEST_CASE("make_load_balancer builds smooth weighted round robin by default", "[upstream][lb]") {
+    auto lb = make_load_balancer(LbPolicy::RoundRobin, {5, 1, 1}, 2, 1);
+    REQUIRE(lb != nullptr);
+    std::array<int, 7> order{};
+    for (int& index : order) {
+        index = lb->pick({});
     }
+    CHECK(order == std::array<int, 7>{0, 0, 1, 0, 2, 0, 0});
 }
 
 TEST_CASE("make_load_balancer builds least_request and random for their policies",

@@ -1,0 +1,203 @@
+// Outlier detection and active health checks against three real upstreams: a failing upstream
+// is ejected within one interval and comes back after its ejection time; a failing health check
+// takes an endpoint out and a passing one brings it back.
+
+#include <array>
+#include <atomic>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "support/gantry_process.h"
+#include "support/http_upstream.h"
+#include "support/proxy_config.h"
+#include "support/test_util.h"
+
+namespace gantry::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Three upstreams answering with their letter; C answers 500 while `c_failing` is set and its
+// /health answers 503 while `c_down` is set.
+struct Three {
+    std::atomic<bool> c_failing{false};
+    std::atomic<bool> c_down{false};
+    std::array<HttpUpstream, 3> upstreams{
+        HttpUpstream([](const UpstreamRequest&) { return UpstreamResponse::text(200, "A"); }),
+        HttpUpstream([](const UpstreamRequest&) { return UpstreamResponse::text(200, "B"); }),
+        HttpUpstream([this](const UpstreamRequest& request) {
+            if (request.target == "/health") {
+                return UpstreamResponse::text(c_down ? 503 : 200, "C");
+            }
+            return UpstreamResponse::text(c_failing ? 500 : 200, "C");
+        })};
+
+    GantryOptions options() const {
+        GantryOptions o;
+        o.vars["A"] = std::to_string(upstreams[0].port());
+        o.vars["B"] = std::to_string(upstreams[1].port());
+        o.vars["C"] = std::to_string(upstreams[2].port());
+        return o;
+    }
+};
+
+std::string config(const std::string& health, const std::string& priorities = R"(
+      - { address: "127.0.0.1:@A@" }
+      - { address: "127.0.0.1:@B@" }
+      - { address: "127.0.0.1:@C@" }
+)") {
+    return one_host_config("      - match: { prefix: / }\n        forward: { cluster: three }\n",
+                           R"(clusters:
+  - name: three
+    endpoints:)" + priorities + health,
+                           "workers: 2\nlog: { access: { path: \"off\" } }\n");
+}
+
+// Sends `n` requests on one connection; returns the answering letters ('-' for a failure).
+std::string send(uint16_t port, int n) {
+    std::string order;
+    BufferedSocket socket = connect_to(port);
+    for (int i = 0; i < n; ++i) {
+        if (!socket.send_all("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", deadline_in(2s))) {
+            return order + "-";
+        }
+        std::optional<HttpResponse> r = read_response(socket, deadline_in(5s));
+        if (!r) {
+            return order + "-";
+        }
+        order += r->body.empty() ? "-" : r->body;
+    }
+    return order;
+}
+
+size_t count(const std::string& order, char c) {
+    return static_cast<size_t>(std::count(order.begin(), order.end(), c));
+}
+
+// Sends batches until `done(batch)` holds or `limit` passes; returns how long it took.
+template <typename Done>
+std::chrono::milliseconds until(uint16_t port, std::chrono::milliseconds limit, Done done) {
+    const auto start = Clock::now();
+    while (Clock::now() - start < limit) {
+        if (done(send(port, 30))) {
+            break;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+}  // namespace
+
+TEST_CASE("a failing upstream is ejected within one interval and returns after the ejection time",
+          "[integration][outlier]") {
+    Three three;
+    GantryProcess gantry(config(R"(    outlier_detection:
+      consecutive_5xx: 3
+      interval: 500ms
+      base_ejection_time: 2s
+      max_ejection_percent: 50
+)"),
+                         three.options());
+    std::string healthy = send(gantry.port(), 60);
+    REQUIRE(count(healthy, 'C') > 0);
+
+    three.c_failing = true;
+    // C answers 500 three times in a row on some worker, then is ejected at the next sweep.
+    const auto ejected_after = until(gantry.port(), 3000ms, [](const std::string& batch) {
+        return count(batch, 'C') == 0 && count(batch, '-') == 0;
+    });
+    CHECK(ejected_after < 1500ms);  // a few requests to trip it plus one 500 ms interval
+    // While ejected, traffic moves to A and B only.
+    std::string during = send(gantry.port(), 60);
+    CHECK(count(during, 'C') == 0);
+    CHECK(count(during, 'A') + count(during, 'B') == 60);
+
+    three.c_failing = false;
+    // Back after base_ejection_time (2 s) at the next sweep (<= 500 ms later).
+    const auto back_after = until(gantry.port(), 5000ms,
+                                  [](const std::string& batch) { return count(batch, 'C') > 0; });
+    CHECK(back_after > 800ms);
+    CHECK(back_after < 3500ms);
+}
+
+TEST_CASE("a health check marks an endpoint down and up again", "[integration][health_check]") {
+    Three three;
+    GantryProcess gantry(config(R"(    health_check:
+      path: /health
+      interval: 200ms
+      interval_jitter: 20ms
+      timeout: 500ms
+      healthy_threshold: 2
+      unhealthy_threshold: 2
+)"),
+                         three.options());
+    // The first successful probe brings every endpoint up.
+    until(gantry.port(), 2000ms, [](const std::string& batch) {
+        return count(batch, 'A') && count(batch, 'B') && count(batch, 'C');
+    });
+    three.c_down = true;
+    const auto down_after = until(gantry.port(), 3000ms,
+                                  [](const std::string& batch) { return count(batch, 'C') == 0; });
+    CHECK(down_after < 1500ms);  // two failed probes, 200-220 ms apart
+    CHECK(count(send(gantry.port(), 60), 'C') == 0);
+
+    three.c_down = false;
+    const auto up_after = until(gantry.port(), 3000ms,
+                                [](const std::string& batch) { return count(batch, 'C') > 0; });
+    CHECK(up_after < 1500ms);
+    // The probes carried the cluster's name as Host, as Envoy's do.
+    bool saw_probe = false;
+    for (const auto& request : three.upstreams[0].requests()) {
+        if (request.target == "/health") {
+            saw_probe = true;
+            CHECK(request.header("host") == "three");
+        }
+    }
+    CHECK(saw_probe);
+}
+
+TEST_CASE("priority failover: half of level 0 down sends 30% to level 1",
+          "[integration][health_check][priority]") {
+    Three three;
+    GantryProcess gantry(
+        config(
+            R"(    health_check: { path: /health, interval: 100ms, timeout: 500ms, unhealthy_threshold: 1 }
+)",
+            R"(
+      - { address: "127.0.0.1:@A@", priority: 0 }
+      - { address: "127.0.0.1:@C@", priority: 0 }
+      - { address: "127.0.0.1:@B@", priority: 1 }
+)"),
+        three.options());
+    // All healthy: level 0 takes everything.
+    until(gantry.port(), 2000ms,
+          [](const std::string& batch) { return count(batch, 'A') && count(batch, 'C'); });
+    std::string healthy = send(gantry.port(), 200);
+    CHECK(count(healthy, 'B') == 0);
+    // C down: level 0 keeps 1.4 x 50% = 70% (all on A), level 1 (B) gets 30%.
+    three.c_down = true;
+    until(gantry.port(), 3000ms, [](const std::string& batch) { return count(batch, 'C') == 0; });
+    constexpr int kRequests = 2000;
+    std::string order = send(gantry.port(), kRequests);
+    REQUIRE(order.size() == kRequests);
+    CHECK(count(order, 'C') == 0);
+    CHECK(100.0 * static_cast<double>(count(order, 'A')) / kRequests == Approx(70).margin(4));
+    CHECK(100.0 * static_cast<double>(count(order, 'B')) / kRequests == Approx(30).margin(4));
+}
+
+TEST_CASE("a TCP health check takes a closed port out of rotation", "[integration][health_check]") {
+    Three three;
+    three.upstreams[2].stop();
+    GantryProcess gantry(config(R"(    health_check: { type: tcp, interval: 200ms, timeout: 300ms }
+)"),
+                         three.options());
+    // C never accepts: once A and B have answered a probe, only they get traffic (C is down and
+    // two of three healthy is above the panic threshold).
+    until(gantry.port(), 2000ms, [](const std::string& batch) { return count(batch, '-') == 0; });
+    std::string order = send(gantry.port(), 60);
+    CHECK(count(order, 'A') + count(order, 'B') == 60);
+}
+
+}  // namespace gantry::test
