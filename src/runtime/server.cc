@@ -118,28 +118,10 @@ bool Server::start() {
     for (const auto& error : errors) {
         log::error(error);
     }
-    if (!generation_ || !open_logs(generation_->config())) {
+    if (!generation_) {
         return false;
     }
-    // Signals are taken before the workers start so that none of their threads receives one.
-    signals_.add(SIGHUP);
-    signals_.add(SIGTERM);
-    signals_.add(SIGINT);
-    signals_.add(SIGUSR1);
-    std::signal(SIGPIPE, SIG_IGN);
-    if (!start_workers()) {
-        return false;
-    }
-    log::info("gantry ready: version ", GANTRY_VERSION, ", ", workers_.size(), " workers, ",
-              generation_->listeners().size(), " listeners, config ", config_path_);
-    last_digest_ = sources.digest;
-    watch_sources(sources);
-    notifier_.ready(ready_status(*generation_));
-    start_watchdog();
-    return true;
-}
-
-bool Server::open_logs(const config::ConfigSnapshot& config) {
+    const config::ConfigSnapshot& config = generation_->config();
     log::set_level(to_log_level(config.log.level));
     if (std::string error; !log::set_output(config.log.error, &error)) {
         log::error("cannot open the error log ", error);
@@ -153,11 +135,13 @@ bool Server::open_logs(const config::ConfigSnapshot& config) {
             return false;
         }
     }
-    return true;
-}
-
-bool Server::start_workers() {
-    size_t count = worker_count(generation_->config());
+    // Signals are taken before the workers start so that none of their threads receives one.
+    signals_.add(SIGHUP);
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGUSR1);
+    std::signal(SIGPIPE, SIG_IGN);
+    size_t count = worker_count(config);
     for (size_t i = 0; i < count; ++i) {
         workers_.push_back(std::make_unique<Worker>(i, access_log_));
     }
@@ -177,6 +161,12 @@ bool Server::start_workers() {
     for (auto& worker : workers_) {
         worker->start(generation_);
     }
+    log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
+              generation_->listeners().size(), " listeners, config ", config_path_);
+    last_digest_ = sources.digest;
+    watch_sources(sources);
+    notifier_.ready(ready_status(*generation_));
+    start_watchdog();
     return true;
 }
 

@@ -50,8 +50,6 @@ public:
 
 private:
     bool start();
-    bool open_logs(const config::ConfigSnapshot& config);
-    bool start_workers();  // binds every listener (all or nothing) and starts the threads
     void wait_for_signal();
     void on_signal(int signal_number);
     enum class ReloadTrigger { Signal, FileChange };
