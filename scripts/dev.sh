@@ -15,7 +15,8 @@ build_packages=(
     libboost1.81-dev libssl-dev libnghttp2-dev node-llhttp libyaml-cpp-dev prometheus-cpp-dev
     libre2-dev zlib1g-dev libbrotli-dev catch2
 )
-test_packages=(curl nghttp2-client wrk nginx haproxy openssl python3 python3-h2 python3-grpcio valgrind)
+test_packages=(curl nghttp2-client wrk nginx haproxy openssl python3 python3-h2 python3-grpcio valgrind
+    dpkg-dev)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then

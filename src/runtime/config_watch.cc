@@ -61,14 +61,25 @@ bool ConfigWatch::watch(const std::string& main_file, const config::ConfigSource
         wanted[directory].any_entry = true;
     }
     std::map<int, Directory> next;
-    for (auto& [path, directory] : wanted) {
-        int wd = ::inotify_add_watch(inotify_.native_handle(), path.c_str(), kEvents);
+    auto add_watch = [&](Directory directory) {
+        int wd = ::inotify_add_watch(inotify_.native_handle(), directory.path.c_str(), kEvents);
         if (wd < 0) {
-            // A missing include directory is fine (a pattern may match nothing); say why once.
-            log::debug("config watch: cannot watch ", path, ": ", std::strerror(errno));
-            continue;
+            log::debug("config watch: cannot watch ", directory.path, ": ", std::strerror(errno));
+            return false;
         }
-        next[wd] = std::move(directory);
+        Directory& entry = next[wd];  // two paths can name one directory: merge them
+        entry.path = directory.path;
+        entry.any_entry = entry.any_entry || directory.any_entry;
+        entry.names.insert(directory.names.begin(), directory.names.end());
+        return true;
+    };
+    for (auto& [path, directory] : wanted) {
+        if (!add_watch(directory) && directory.any_entry) {
+            // An include directory that does not exist yet (a pattern may match nothing):
+            // watch its parent for it to appear; the reload that follows watches it.
+            auto [parent, name] = split_path(path);
+            add_watch(Directory{parent, {name}, false});
+        }
     }
     for (const auto& [wd, directory] : watches_) {
         if (next.count(wd) == 0) {

@@ -1,12 +1,14 @@
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <gantry/proxy/downstream_connection.h>
@@ -47,41 +49,36 @@ int ListenSocket::release() {
 }
 
 ListenSocket ListenSocket::open(const tcp::endpoint& endpoint, std::string* error) {
-    // A throwaway io_context: the descriptor is registered with its worker's reactor only when
-    // the worker adopts it, on the worker's own thread.
-    asio::io_context scratch;
-    tcp::acceptor acceptor(scratch);
-    boost::system::error_code ec;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) {
-        acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        int one = 1;
-        if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) {
-            ec.assign(errno, boost::system::system_category());
-        }
-    }
-    if (!ec && endpoint.address().is_v6()) {
-        acceptor.set_option(asio::ip::v6_only(true), ec);
-    }
-    if (!ec) {
-        acceptor.bind(endpoint, ec);
-    }
-    if (!ec) {
-        acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    }
-    ListenSocket socket;
-    if (!ec) {
-        socket.fd_ = acceptor.release(ec);
-    }
-    if (ec) {
+    // Plain system calls: the descriptor is registered with its worker's reactor only when the
+    // worker adopts it (Listener's constructor), so the main thread touches no worker state.
+    auto fail = [&](const char* what) {
+        int code = errno;
         std::ostringstream text;
-        text << "cannot listen on " << endpoint << ": " << ec.message();
+        text << "cannot listen on " << endpoint << ": " << what << ": " << std::strerror(code);
         *error = text.str();
         return ListenSocket();
-    }
+    };
+    ListenSocket socket;
     socket.endpoint_ = endpoint;
+    socket.fd_ = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (socket.fd_ < 0) {
+        return fail("socket");
+    }
+    int one = 1;
+    if (::setsockopt(socket.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::setsockopt(socket.fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        return fail("setsockopt");
+    }
+    if (endpoint.address().is_v6() &&
+        ::setsockopt(socket.fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+        return fail("setsockopt");
+    }
+    if (::bind(socket.fd_, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
+        return fail("bind");
+    }
+    if (::listen(socket.fd_, SOMAXCONN) != 0) {
+        return fail("listen");
+    }
     return socket;
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <gantry/config_diff.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/server.h>
 
@@ -350,7 +351,7 @@ bool Server::prepare_updates(const Generation& next, std::vector<WorkerUpdate>& 
         retired_access_log_ = std::move(access_log_);
         access_log_ = std::move(sink);
     }
-    log_listener_changes(next);
+    log_changes(next);
     return true;
 }
 
@@ -373,21 +374,27 @@ bool Server::open_new_sockets(const Generation& next,
     return true;
 }
 
-void Server::log_listener_changes(const Generation& next) const {
-    for (const auto& listener : next.listeners()) {
-        const ListenerRuntime* before = generation_->find_listener(listener.config->name);
-        if (before == nullptr) {
-            log::info("reload: listener ", listener.config->name, " added");
-        } else if (before->addresses != listener.addresses) {
-            log::info("reload: listener ", listener.config->name,
-                      " changed its addresses; connections on removed ones drain");
+void Server::log_changes(const Generation& next) const {
+    // One line per change, naming the fields, so the error log says what each reload did.
+    constexpr size_t kMaxLines = 50;
+    auto changes = config::diff_configs(generation_->config(), next.config());
+    for (size_t i = 0; i < changes.size() && i < kMaxLines; ++i) {
+        const config::ConfigChange& change = changes[i];
+        char sign = change.kind == config::ConfigChange::Kind::Added     ? '+'
+                    : change.kind == config::ConfigChange::Kind::Removed ? '-'
+                                                                         : '~';
+        std::string fields;
+        if (change.kind == config::ConfigChange::Kind::Changed) {
+            for (const auto& detail : change.details) {
+                fields += (fields.empty() ? " (" : ", ") + detail.substr(0, detail.find(':'));
+            }
+            fields += fields.empty() ? "" : ")";
         }
+        log::info("reload: ", sign, ' ', change.what, ' ', change.name, fields);
     }
-    for (const auto& listener : generation_->listeners()) {
-        if (next.find_listener(listener.config->name) == nullptr) {
-            log::info("reload: listener ", listener.config->name,
-                      " removed; its connections drain");
-        }
+    if (changes.size() > kMaxLines) {
+        log::info("reload: and ", changes.size() - kMaxLines,
+                  " more changes (gantry check --against lists them all)");
     }
 }
 

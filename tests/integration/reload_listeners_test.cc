@@ -63,6 +63,9 @@ TEST_CASE("a reload adds a listener, and removing it drains its in-flight reques
 
     gantry.write_config(config("two", std::to_string(extra)));
     REQUIRE(gantry.reload().applied);
+    // The error log says what the reload changed.
+    CHECK(gantry.wait_for_log("reload: + listener extra\n", 0, 2s));
+    CHECK(gantry.wait_for_log("reload: ~ route main: prefix / (respond.body)\n", 0, 2s));
     CHECK(get_body(extra) == "two");
     CHECK(get_body(gantry.port()) == "two");
 
@@ -98,6 +101,7 @@ TEST_CASE("a reload that moves a listener binds the new address and drains the o
     std::string moved = substitute(config("after"), {{"PORT", std::to_string(gantry.port(2))}});
     gantry.write_config(moved);
     REQUIRE(gantry.reload().applied);
+    CHECK(gantry.wait_for_log("reload: ~ listener main (listen)\n", 0, 2s));
     CHECK(get_body(gantry.port(2)) == "after");
     CHECK(wait_until([&] { return try_connect(gantry.port()) == ConnectOutcome::Refused; }, 2s));
     CHECK(old_connection.wait_closed(deadline_in(2s)));

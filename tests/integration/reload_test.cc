@@ -184,6 +184,10 @@ TEST_CASE("an invalid reload is rejected with its location and the old config ke
     CHECK(outcome.line.find("[error]") != std::string::npos);
     CHECK(outcome.line.find(gantry.config_path() + ":4:5: ") != std::string::npos);
     CHECK(outcome.line.find("no_such_key") != std::string::npos);
+    CHECK(
+        gantry.wait_for_log("reload failed (1 failed reloads since start); still running "
+                            "generation=1",
+                            0, 2s));
     CHECK(gantry.running());
     CHECK(run_curl({gantry.url("/")}).body == "original");
     CHECK(run_curl({gantry.url("/proxied")}).body == "ok");

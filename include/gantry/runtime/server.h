@@ -70,7 +70,7 @@ private:
     // Binds, for every worker, the addresses of `next` that no socket listens on yet.
     bool open_new_sockets(const Generation& next, std::vector<std::vector<ListenSocket>>& sockets,
                           std::string* error);
-    void log_listener_changes(const Generation& next) const;
+    void log_changes(const Generation& next) const;
     void begin_stop();
     void start_watchdog();
     bool start_admin();
