@@ -214,7 +214,9 @@ YAML::Node cluster_node(const config::ClusterConfig& cluster) {
         node["endpoints"].push_back(out);
     }
     node["lb"] = lb_text(cluster.lb);
-    node["least_request"]["choices"] = cluster.least_request_choices;
+    if (cluster.lb == config::LbPolicy::LeastRequest) {
+        node["least_request"]["choices"] = cluster.least_request_choices;
+    }
     node["protocol"] = protocol_text(cluster.protocol);
     node["connect_timeout"] = duration_text(cluster.connect_timeout);
     node["pool"]["max_idle_per_endpoint"] = cluster.pool.max_idle_per_endpoint;

@@ -1,3 +1,5 @@
+#include <bit>
+
 #include <gantry/observability/metrics_registry.h>
 
 namespace gantry::observability {
@@ -64,6 +66,18 @@ ListenerMetricIds ListenerMetricIds::build(MetricRegistry& registry,
     ListenerMetricIds ids;
     ids.listener = registry.listener_id(listener.name);
     ids.no_route_series = registry.route_series_id({ids.listener, {}, {}, {}});
+    size_t routes = 0;
+    for (const auto& host_name : listener.virtual_hosts) {
+        if (const config::VirtualHostConfig* host = snapshot.find_virtual_host(host_name)) {
+            routes += host->routes.size();
+        }
+    }
+    size_t slots = 2;
+    while (slots < routes * 2) {
+        slots *= 2;
+    }
+    ids.slots_.resize(slots);
+    ids.shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots));
     for (const auto& host_name : listener.virtual_hosts) {
         const config::VirtualHostConfig* host = snapshot.find_virtual_host(host_name);
         if (host == nullptr) {
@@ -77,10 +91,25 @@ ListenerMetricIds ListenerMetricIds::build(MetricRegistry& registry,
             }
             uint32_t id = registry.route_series_id(
                 {ids.listener, host->name, route_label(i, route), std::move(cluster)});
-            ids.route_series.emplace(&route, id);
+            ids.insert(&route, id);
         }
     }
     return ids;
+}
+
+void ListenerMetricIds::insert(const config::Route* route, uint32_t series) {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = slot_of(route);; i = (i + 1) & mask) {
+        Slot& slot = slots_[i];
+        if (slot.route == route) {
+            return;  // a virtual host listed twice: its first position counts
+        }
+        if (slot.route == nullptr) {
+            slot = {route, series};
+            ++count_;
+            return;
+        }
+    }
 }
 
 }  // namespace gantry::observability

@@ -192,6 +192,52 @@ TEST_CASE("Admin /metrics counts upstream timeouts and reloads, applied and reje
                  "gantry_upstream_requests_total{cluster=\"backend\",status_class=\"none\"}") == 2);
 }
 
+TEST_CASE("Admin /metrics counters continue across a reload that keeps their route", "[admin]") {
+    HttpUpstream upstream;
+    GantryProcess gantry(admin_config(), with_upstream(upstream));
+    for (int status : send_requests(gantry.port(), "/api/a", 5)) {
+        CHECK(status == 200);
+    }
+    // The reload adds a route after the existing ones and a second cluster: new series, while
+    // the kept route keeps its series and its count.
+    gantry.write_config(one_host_config(R"(      - match: { prefix: /api/ }
+        forward: { cluster: backend }
+        request_headers: { set: { authorization: "Bearer hunter2-secret", x-env: prod } }
+      - match: { path: /local }
+        respond: { status: 200, body: "local\n" }
+      - match: { prefix: /other/ }
+        forward: { cluster: other }
+)",
+                                        backend_cluster() + R"(  - name: other
+    endpoints: [{ address: "127.0.0.1:@UP@" }]
+)",
+                                        kGlobals));
+    REQUIRE(gantry.reload().applied);
+    for (int status : send_requests(gantry.port(), "/api/b", 3)) {
+        CHECK(status == 200);
+    }
+    for (int status : send_requests(gantry.port(), "/other/c", 2)) {
+        CHECK(status == 200);
+    }
+    std::string page;
+    REQUIRE(wait_until(
+        [&] {
+            page = scrape(gantry);
+            return metric(page, "gantry_downstream_connections_active") == 0;
+        },
+        5s));
+    INFO(page);
+    CHECK(metric(page, kApiSeries + "\"2xx\"}") == 8);
+    CHECK(metric(page,
+                 "gantry_requests_total{listener=\"main\",virtual_host=\"main\",route=\"2 prefix "
+                 "/other/\",cluster=\"other\",status_class=\"2xx\"}") == 2);
+    CHECK(metric(page,
+                 "gantry_upstream_requests_total{cluster=\"backend\",status_class=\"2xx\"}") == 8);
+    CHECK(metric(page, "gantry_upstream_requests_total{cluster=\"other\",status_class=\"2xx\"}") ==
+          2);
+    CHECK(metric(page, "gantry_config_reloads_total") == 1);
+}
+
 TEST_CASE("Admin /config is the running config as YAML with secrets redacted", "[admin]") {
     HttpUpstream upstream;
     GantryProcess gantry(admin_config(), with_upstream(upstream));

@@ -43,7 +43,7 @@ TEST_CASE("Every route a listener reaches gets its own series, labelled by posit
     auto ids = ListenerMetricIds::build(registry, *config, config->listeners[0]);
     const auto& api = config->virtual_hosts[0];
     const auto& www = config->virtual_hosts[1];
-    REQUIRE(ids.route_series.size() == 3);
+    REQUIRE(ids.route_count() == 3);
     const RouteSeriesLabels& v1 = registry.route_series()[ids.series_for(&api.routes[0])];
     CHECK(v1.virtual_host == "api");
     CHECK(v1.route == "0 prefix /v1/");
@@ -80,6 +80,34 @@ TEST_CASE("A reload that keeps a label set keeps its id, so counters continue", 
     CHECK(registry.sizes().route_series == sizes.route_series);
     CHECK(registry.cluster_id("v1") == registry.cluster_id("v1"));
     CHECK(registry.endpoint_id(0, "a:1") != registry.endpoint_id(1, "a:1"));
+}
+
+}  // namespace
+}  // namespace gantry::observability
+
+namespace gantry::observability {
+namespace {
+
+TEST_CASE("The route table finds every route of a large listener and nothing else", "[metrics]") {
+    std::string text =
+        "listeners:\n  - name: l\n    listen: [\"127.0.0.1:80\"]\n"
+        "    virtual_hosts: [h]\nvirtual_hosts:\n  - name: h\n"
+        "    domains: [\"*\"]\n    routes:\n";
+    for (int i = 0; i < 300; ++i) {
+        text += "      - match: { path: /r" + std::to_string(i) + " }\n        respond: {}\n";
+    }
+    auto config = load(text.c_str());
+    MetricRegistry registry;
+    auto ids = ListenerMetricIds::build(registry, *config, config->listeners[0]);
+    CHECK(ids.route_count() == 300);
+    const auto& routes = config->virtual_hosts[0].routes;
+    for (size_t i = 0; i < routes.size(); ++i) {
+        uint32_t series = ids.series_for(&routes[i]);
+        REQUIRE(series != ids.no_route_series);
+        CHECK(registry.route_series()[series].route == route_label(i, routes[i]));
+    }
+    config::Route stranger;
+    CHECK(ids.series_for(&stranger) == ids.no_route_series);
 }
 
 }  // namespace
