@@ -71,14 +71,26 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
         fields.read("idle_timeout", read_positive_duration).value_or(pool.idle_timeout);
 }
 
+void parse_circuit_breakers(LoadContext& ctx, const YAML::Node& node, CircuitBreakerConfig& out) {
+    Fields fields(ctx, node, "circuit_breakers",
+                  {"max_connections", "max_pending", "max_requests", "max_retries"});
+    auto read_limit = [&](std::string_view key, uint32_t fallback) {
+        return static_cast<uint32_t>(fields.read(key, uint_in(0, 1u << 30)).value_or(fallback));
+    };
+    out.max_connections = read_limit("max_connections", out.max_connections);
+    out.max_pending = read_limit("max_pending", out.max_pending);
+    out.max_requests = read_limit("max_requests", out.max_requests);
+    out.max_retries = read_limit("max_retries", out.max_retries);
+}
+
 }  // namespace
 
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(
         ctx, node, "cluster",
-        {"name", "endpoints", "lb", "least_request", "protocol", "connect_timeout", "pool"},
-        {"tls", "circuit_breakers", "outlier_detection", "health_check", "dns_refresh", "hash_on",
-         "zone_aware"});
+        {"name", "endpoints", "lb", "least_request", "protocol", "connect_timeout", "pool",
+         "circuit_breakers"},
+        {"tls", "outlier_detection", "health_check", "dns_refresh", "hash_on", "zone_aware"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -103,6 +115,9 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
         fields.read("connect_timeout", read_positive_duration).value_or(cluster.connect_timeout);
     if (const YAML::Node* pool = fields.get("pool")) {
         parse_pool(ctx, *pool, cluster.pool);
+    }
+    if (const YAML::Node* breakers = fields.get("circuit_breakers")) {
+        parse_circuit_breakers(ctx, *breakers, cluster.circuit_breakers);
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

@@ -8,6 +8,8 @@
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/router/path_rewrite.h>
+#include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
 
@@ -91,7 +93,7 @@ void RouterFilter::redirect(const config::RedirectAction& action, const http::Re
 }
 
 void RouterFilter::forward(const config::ForwardAction& action, http::RequestHead& head) {
-    upstream::Cluster* cluster = stream_.generation()->find_cluster(action.cluster);
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(choose_cluster(action));
     if (cluster == nullptr) {
         callbacks().send_local_reply(
             503,
@@ -105,6 +107,9 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     if (action.has_rewrite_prefix && route->match.kind == config::PathMatchKind::Prefix) {
         target = rewrite_path_prefix(head.headers, head.path, head.query, route->match.path,
                                      action.rewrite_prefix);
+    } else if (action.rewrite_regex) {
+        target = head.headers.store(
+            router::rewrite_path_regex(*action.rewrite_regex, head.path, head.query));
     }
     prepare_forwarded_request(head, stream_.connection().remote_ip(), "http", is_upgrade);
     if (head.expects_continue && head.has_body()) {
@@ -113,6 +118,20 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
     upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);
     upstream_->start();
+}
+
+std::string_view RouterFilter::choose_cluster(const config::ForwardAction& action) {
+    if (action.weighted.empty()) {
+        return action.cluster;
+    }
+    uint64_t ticket = stream_.connection().worker().random().below(action.total_weight);
+    for (const config::WeightedCluster& weighted : action.weighted) {
+        if (ticket < weighted.weight) {
+            return weighted.cluster;
+        }
+        ticket -= weighted.weight;
+    }
+    return action.weighted.back().cluster;  // unreachable: the weights add up to the total
 }
 
 std::string build_redirect_location(const config::RedirectAction& action,

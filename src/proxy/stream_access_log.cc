@@ -34,6 +34,7 @@ void Stream::write_access_log() {
     record.request_time = std::chrono::steady_clock::now() - start_steady_;
     record.upstream_addr = upstream_address_;
     record.upstream_status = upstream_status_;
+    record.upstream_attempts = upstream_attempts_;
     record.upstream_response_time = upstream_time_;
     record.request_id = request_id_;
     record.error = error_.name();

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <gantry/config.h>
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
@@ -39,8 +41,10 @@ void UpstreamRequest::on_deadline() noexcept {
     TimeoutKind kind = TimeoutKind::None;
     if (now >= connect_deadline_) {
         kind = TimeoutKind::Connect;
-    } else if (now >= overall_deadline_ || now >= try_deadline_) {
+    } else if (now >= overall_deadline_) {
         kind = TimeoutKind::Request;
+    } else if (now >= try_deadline_) {
+        kind = TimeoutKind::PerTry;
     } else if (now >= idle_deadline_) {
         kind = TimeoutKind::Idle;
     }
@@ -52,6 +56,9 @@ void UpstreamRequest::on_deadline() noexcept {
     if (connection_) {
         boost::system::error_code ignored;
         connection_->socket.close(ignored);  // every pending upstream operation ends now
+    }
+    if (backoff_timer_ != nullptr) {
+        backoff_timer_->cancel();
     }
     body_event_.set();
 }

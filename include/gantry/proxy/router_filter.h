@@ -38,6 +38,8 @@ private:
     void respond(const config::RespondAction& action);
     void redirect(const config::RedirectAction& action, const http::RequestHead& head);
     void forward(const config::ForwardAction& action, http::RequestHead& head);
+    // The cluster of a `cluster` forward, or one of `weighted` drawn by weight.
+    std::string_view choose_cluster(const config::ForwardAction& action);
 
     Stream& stream_;
     UpstreamRequest* upstream_ = nullptr;

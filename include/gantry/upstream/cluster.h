@@ -24,6 +24,9 @@ public:
 
     const std::string& fingerprint() const { return resolved_->fingerprint; }
 
+    // The cluster's process-wide state (circuit breakers, ...), shared by every worker.
+    ClusterShared& shared() const { return *resolved_->shared; }
+
     size_t endpoint_count() const { return resolved_->endpoints.size(); }
 
     const runtime::ResolvedEndpoint& endpoint(size_t index) const {

@@ -135,14 +135,38 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
   - name: a
     endpoints: [{ address: "10.0.0.1:80" }]
     tls: { sni: a }
-    circuit_breakers: {}
     outlier_detection: {}
     health_check: { path: / }
     dns_refresh: 30s
     hash_on: source_ip
     zone_aware: { enabled: true }
-)") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
-              "6:5: `outlier_detection` is not supported yet",
-              "7:5: `health_check` is not supported yet", "8:5: `dns_refresh` is not supported yet",
-              "9:5: `hash_on` is not supported yet", "10:5: `zone_aware` is not supported yet"});
+)") == Errors{"4:5: `tls` is not supported yet", "5:5: `outlier_detection` is not supported yet",
+              "6:5: `health_check` is not supported yet", "7:5: `dns_refresh` is not supported yet",
+              "8:5: `hash_on` is not supported yet", "9:5: `zone_aware` is not supported yet"});
+}
+
+TEST_CASE("circuit breakers default to Envoy's thresholds and read overrides", "[config]") {
+    auto config = load_valid(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_connections: 10, max_pending: 0, max_requests: 5, max_retries: 1 }
+)");
+    const CircuitBreakerConfig& defaults = config->clusters[0].circuit_breakers;
+    CHECK(defaults.max_connections == 1024);
+    CHECK(defaults.max_pending == 1024);
+    CHECK(defaults.max_requests == 1024);
+    CHECK(defaults.max_retries == 3);
+    const CircuitBreakerConfig& set = config->clusters[1].circuit_breakers;
+    CHECK(set.max_connections == 10);
+    CHECK(set.max_pending == 0);
+    CHECK(set.max_requests == 5);
+    CHECK(set.max_retries == 1);
+    CHECK(errors_of(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_request: 5 }
+)") == Errors{"14:25: unknown key `max_request` in circuit_breakers (did you mean "
+              "`max_requests`?)"});
 }

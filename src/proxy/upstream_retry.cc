@@ -1,0 +1,202 @@
+// UpstreamRequest's tries and retries: the loop over tries, the retry decision (route policy,
+// retry budget, the cluster's max_retries breaker), the back-off between tries, the choice of an
+// endpoint not tried yet and the replay of a bounded request body.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <gantry/config.h>
+#include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/stream.h>
+#include <gantry/proxy/upstream_request.h>
+#include <gantry/router/retry_policy.h>
+#include <gantry/runtime/worker.h>
+#include <gantry/upstream/cluster.h>
+#include <gantry/upstream/cluster_shared.h>
+
+namespace gantry::proxy {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using router::TryOutcome;
+using Resource = upstream::CircuitBreaker::Resource;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// Picks made to find an endpoint this request has not tried yet (Envoy's previous_hosts
+// predicate with a few host selection attempts); after them a tried endpoint is used again.
+constexpr int kPicksForUntried = 3;
+
+}  // namespace
+
+asio::awaitable<void> UpstreamRequest::run_tries() {
+    for (;;) {
+        endpoint_ = pick_endpoint();
+        if (endpoint_ < 0) {
+            fail(ProxyError::upstream(ProxyError::Phase::Connect,
+                                      ProxyError::Kind::NoHealthyEndpoint));
+            co_return;
+        }
+        ++attempts_;
+        auto index = static_cast<size_t>(endpoint_);
+        cluster_.on_request_start(index);
+        try_deadline_ = action_.per_try_timeout.count() > 0 ? Clock::now() + action_.per_try_timeout
+                                                            : Clock::time_point::max();
+        arm_timer();
+        ProxyError error = co_await attempt();
+        cluster_.on_request_end(index);
+        stream_.record_upstream(cluster_.endpoint(index).text, response_status_,
+                                Clock::now() - start_);
+        if (!is_retry_pending_) {
+            if (error.is_error()) {
+                fail(error);
+            }
+            co_return;
+        }
+        if (!co_await back_off()) {
+            co_return;
+        }
+        prepare_retry();
+    }
+}
+
+asio::awaitable<ProxyError> UpstreamRequest::attempt() {
+    is_retry_pending_ = false;
+    TryEnd end = co_await try_once(true);
+    // A pooled connection the upstream closed just as we reused it: one more try on a fresh
+    // connection is safe when no body went out and nothing came back. It is not a retry.
+    if (end == TryEnd::NoResponse && is_reused_connection_ && !stream_.request().has_body() &&
+        !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
+        end = co_await try_once(false);
+    }
+    if (end == TryEnd::Finished || is_aborted_) {
+        co_return ProxyError{};
+    }
+    if (is_overflow_) {
+        co_return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded);
+    }
+    TryOutcome outcome = TryOutcome::Reset;
+    ProxyError error;
+    if (end == TryEnd::NoConnection) {
+        bool is_timeout =
+            timeout_kind_ == TimeoutKind::Request || timeout_kind_ == TimeoutKind::PerTry;
+        outcome =
+            timeout_kind_ == TimeoutKind::PerTry ? TryOutcome::Timeout : TryOutcome::ConnectFailure;
+        error = ProxyError::upstream(
+            ProxyError::Phase::Connect,
+            is_timeout ? ProxyError::Kind::UpstreamTimeout : ProxyError::Kind::ConnectFailure);
+    } else {
+        outcome = timeout_kind_ == TimeoutKind::PerTry ? TryOutcome::Timeout : TryOutcome::Reset;
+        error = upstream_failure(ProxyError::Phase::ResponseHead);
+    }
+    // Neither the overall nor the idle timeout is retried: the request's time is up.
+    bool is_final = timeout_kind_ == TimeoutKind::Request || timeout_kind_ == TimeoutKind::Idle;
+    if (!is_final && claim_retry(outcome, 0)) {
+        is_retry_pending_ = true;
+        co_return ProxyError{};
+    }
+    co_return error;
+}
+
+int UpstreamRequest::pick_endpoint() {
+    int picked = cluster_.pick();
+    auto was_tried = [this](int i) {
+        return i >= 0 && i < 64 && (tried_endpoints_ & (uint64_t{1} << i)) != 0;
+    };
+    for (int n = 0; n < kPicksForUntried && was_tried(picked); ++n) {
+        picked = cluster_.pick();
+    }
+    if (picked >= 0 && picked < 64) {
+        tried_endpoints_ |= uint64_t{1} << picked;
+    }
+    return picked;
+}
+
+bool UpstreamRequest::claim_retry(TryOutcome outcome, int status) {
+    if (retry_policy_ == nullptr || retries_done_ >= retry_policy_->attempts || is_aborted_) {
+        return false;
+    }
+    // Never once a response byte could have reached the client.
+    if (is_response_started_ || is_interim_relayed_ || stream_.is_response_started()) {
+        return false;
+    }
+    if (stream_.request().has_body() && !is_replayable_) {
+        return false;
+    }
+    if (!router::is_retriable(*retry_policy_, outcome, status)) {
+        return false;
+    }
+    // This request's own slot (held since its last retry) goes back before asking again.
+    release_retry_slot();
+    upstream::CircuitBreaker& limits = breaker();
+    if (retry_policy_->budget &&
+        !router::budget_allows(*retry_policy_->budget, limits.in_use(Resource::Requests),
+                               limits.in_use(Resource::Retries))) {
+        return false;
+    }
+    if (!limits.try_acquire(Resource::Retries, cluster_.config().circuit_breakers.max_retries)) {
+        return false;
+    }
+    holds_retry_slot_ = true;
+    ++retries_done_;
+    return true;
+}
+
+void UpstreamRequest::release_retry_slot() {
+    if (holds_retry_slot_) {
+        holds_retry_slot_ = false;
+        breaker().release(Resource::Retries);
+    }
+}
+
+asio::awaitable<bool> UpstreamRequest::back_off() {
+    try_deadline_ = Clock::time_point::max();
+    timeout_kind_ = timeout_kind_ == TimeoutKind::PerTry ? TimeoutKind::None : timeout_kind_;
+    arm_timer();
+    std::chrono::milliseconds delay = router::backoff_delay(*retry_policy_, retries_done_,
+                                                            stream_.connection().worker().random());
+    if (delay.count() > 0 && !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
+        asio::steady_timer timer(executor_);
+        timer.expires_after(delay);
+        backoff_timer_ = &timer;
+        co_await timer.async_wait(kAwait);
+        backoff_timer_ = nullptr;
+    }
+    if (is_aborted_) {
+        co_return false;
+    }
+    if (timeout_kind_ != TimeoutKind::None || Clock::now() >= overall_deadline_) {
+        fail(ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::UpstreamTimeout));
+        co_return false;
+    }
+    co_return true;
+}
+
+void UpstreamRequest::prepare_retry() {
+    response_status_ = 0;
+    is_interim_ = false;
+    is_response_ended_ = false;
+    is_response_keep_alive_ = false;
+    is_tunnel_ = false;
+    read_buffer_.consume(read_buffer_.size());
+    if (stream_.request().has_body()) {
+        // Everything the client sent so far goes again; what it sends later follows.
+        body_queue_.assign(replay_.data(), replay_.size());
+        is_body_sent_ = false;
+    }
+}
+
+void UpstreamRequest::keep_for_replay(std::string_view data) {
+    if (!is_replayable_) {
+        return;
+    }
+    if (replay_.size() + data.size() > retry_policy_->body_buffer) {
+        is_replayable_ = false;  // too big to replay: this request is not retried any more
+        return;
+    }
+    replay_.append(data);
+}
+
+}  // namespace gantry::proxy
