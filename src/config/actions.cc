@@ -151,8 +151,7 @@ ForwardAction parse_forward(LoadContext& ctx, const YAML::Node& node, const Rout
                             Draft& draft) {
     Fields fields(ctx, node, "forward",
                   {"cluster", "weighted", "rewrite_prefix", "rewrite_regex", "host_rewrite",
-                   "timeout", "per_try_timeout", "idle_timeout", "upgrades", "retries"},
-                  {"mirror"});
+                   "timeout", "per_try_timeout", "idle_timeout", "upgrades", "retries", "mirror"});
     ForwardAction out;
     parse_destination(fields, out, draft);
     parse_rewrites(fields, match, out);

@@ -57,8 +57,14 @@ filter::FilterStatus RouterFilter::on_request_head(http::RequestHead& head, bool
 
 filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
                                                    bool end_stream) noexcept {
+    if (shadow_ && !shadow_->add_body(data)) {
+        shadow_.reset();  // too big to copy: this request is not mirrored
+    }
     if (upstream_ != nullptr) {
         upstream_->push_body(data, end_stream);
+    }
+    if (end_stream) {
+        launch_shadow();
     }
     return filter::FilterStatus::Continue;
 }
@@ -67,6 +73,7 @@ filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers
     if (upstream_ != nullptr) {
         upstream_->push_trailers(trailers);
     }
+    launch_shadow();
     return filter::FilterStatus::Continue;
 }
 
@@ -112,12 +119,39 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
             router::rewrite_path_regex(*action.rewrite_regex, head.path, head.query));
     }
     prepare_forwarded_request(head, stream_.connection().remote_ip(), "http", is_upgrade);
+    if (action.mirror && !is_upgrade) {
+        maybe_mirror(action, head, target);
+    }
     if (head.expects_continue && head.has_body()) {
         stream_.connection().write_raw(kContinue);
     }
     void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
     upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);
     upstream_->start();
+}
+
+void RouterFilter::maybe_mirror(const config::ForwardAction& action, http::RequestHead& head,
+                                std::string_view target) {
+    runtime::Worker& worker = stream_.connection().worker();
+    if (worker.random().below(100) >= action.mirror->percent) {
+        return;
+    }
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(action.mirror->cluster);
+    if (cluster == nullptr) {
+        return;
+    }
+    shadow_ = ShadowRequest::create(*cluster, action.timeout);
+    shadow_target_ = target;
+    if (!head.has_body()) {
+        launch_shadow();
+    }
+}
+
+void RouterFilter::launch_shadow() {
+    if (shadow_) {
+        ShadowRequest::launch(std::move(shadow_), stream_.request(), shadow_target_,
+                              stream_.connection().worker().executor());
+    }
 }
 
 std::string_view RouterFilter::choose_cluster(const config::ForwardAction& action) {

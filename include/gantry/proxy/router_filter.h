@@ -5,9 +5,11 @@
 // UpstreamRequest, whose response it feeds back into the response path. Made per stream in the
 // stream's arena; runs on the stream's worker thread.
 
+#include <memory>
 #include <string_view>
 
 #include <gantry/filter/filter.h>
+#include <gantry/proxy/shadow_request.h>
 
 namespace gantry::config {
 struct ForwardAction;
@@ -40,9 +42,16 @@ private:
     void forward(const config::ForwardAction& action, http::RequestHead& head);
     // The cluster of a `cluster` forward, or one of `weighted` drawn by weight.
     std::string_view choose_cluster(const config::ForwardAction& action);
+    // Makes the shadow copy when the route mirrors and this request is drawn; a request without
+    // a body goes at once, one with a body when the body has been read.
+    void maybe_mirror(const config::ForwardAction& action, http::RequestHead& head,
+                      std::string_view target);
+    void launch_shadow();
 
     Stream& stream_;
     UpstreamRequest* upstream_ = nullptr;
+    std::unique_ptr<ShadowRequest> shadow_;  // while its request body is being copied
+    std::string_view shadow_target_;
 };
 
 // Builds the Location of a redirect (exposed for unit tests).

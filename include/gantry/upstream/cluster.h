@@ -27,6 +27,9 @@ public:
     // The cluster's process-wide state (circuit breakers, ...), shared by every worker.
     ClusterShared& shared() const { return *resolved_->shared; }
 
+    // The same, for work that may outlive this generation (mirrored requests).
+    std::shared_ptr<ClusterShared> shared_handle() const { return resolved_->shared; }
+
     size_t endpoint_count() const { return resolved_->endpoints.size(); }
 
     const runtime::ResolvedEndpoint& endpoint(size_t index) const {

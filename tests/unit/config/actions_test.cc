@@ -122,6 +122,7 @@ TEST_CASE("forward reads weighted clusters, rewrite_regex, retries and mirror", 
             budget: { percent: 30 }
             methods: [get, POST]
             body_buffer: 8KiB
+          mirror: { cluster: other, percent: 5 }
 )" + kTail + R"(  - name: other
     endpoints: [{ address: "10.0.0.2:80" }]
 )");
@@ -146,11 +147,14 @@ TEST_CASE("forward reads weighted clusters, rewrite_regex, retries and mirror", 
     CHECK(retries.budget->min_concurrency == 3);
     CHECK(retries.methods == std::vector<std::string>{"GET", "POST"});
     CHECK(retries.body_buffer == 8192);
+    REQUIRE(forward.mirror);
+    CHECK(forward.mirror->cluster == "other");
+    CHECK(forward.mirror->percent == 5);
 }
 
 TEST_CASE("retries default to Envoy's values and idempotent methods", "[config]") {
     auto forward = std::get<ForwardAction>(only_action(R"(      - match: { prefix: / }
-        forward: { cluster: app, retries: { on: [5xx] } }
+        forward: { cluster: app, retries: { on: [5xx] }, mirror: { cluster: app } }
 )"));
     REQUIRE(forward.retries);
     CHECK(forward.retries->attempts == 1);
@@ -160,6 +164,8 @@ TEST_CASE("retries default to Envoy's values and idempotent methods", "[config]"
     CHECK(forward.retries->methods ==
           std::vector<std::string>{"GET", "HEAD", "OPTIONS", "PUT", "DELETE"});
     CHECK(forward.retries->body_buffer == 64 * 1024);
+    REQUIRE(forward.mirror);
+    CHECK(forward.mirror->percent == 100);
 }
 
 TEST_CASE("bad traffic-management keys are reported with their position", "[config]") {
@@ -174,7 +180,9 @@ TEST_CASE("bad traffic-management keys are reported with their position", "[conf
               "9:32: attempts: must be between 0 and 10, got 11",
               "9:41: on: unknown value `6xx`: expected one of 5xx, gateway-error, "
               "connect-failure, reset, retriable-4xx",
-              "9:75: max: must not be less than `base`", "10:11: `mirror` is not supported yet",
+              "9:75: max: must not be less than `base`",
+              "10:30: route forwards to cluster `nowhere`, which is not defined",
+              "10:48: percent: must be between 0 and 100, got 101",
               "11:37: invalid regex `(`: missing ): ("});
     CHECK(route_errors(R"(      - match: { prefix: / }
         forward:
