@@ -153,7 +153,10 @@ void UpstreamRequest::release_retry_slot() {
 
 asio::awaitable<bool> UpstreamRequest::back_off() {
     try_deadline_ = Clock::time_point::max();
-    timeout_kind_ = timeout_kind_ == TimeoutKind::PerTry ? TimeoutKind::None : timeout_kind_;
+    // The try's own timeouts are over with the try; the route's timeout still stands.
+    if (timeout_kind_ == TimeoutKind::PerTry || timeout_kind_ == TimeoutKind::Connect) {
+        timeout_kind_ = TimeoutKind::None;
+    }
     arm_timer();
     std::chrono::milliseconds delay = router::backoff_delay(*retry_policy_, retries_done_,
                                                             stream_.connection().worker().random());

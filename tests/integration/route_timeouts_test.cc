@@ -109,40 +109,79 @@ TEST_CASE("the route timeout bounds the whole request, retries included",
     CHECK(upstream.server.heads_received() <= 4);
 }
 
-TEST_CASE("cluster connect_timeout ends a connect that hangs", "[integration][timeouts]") {
-    // A loopback listener that never accepts and whose backlog is full: further SYNs are
-    // dropped, so a connect hangs until gantry gives up.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    REQUIRE(::listen(fd, 0) == 0);
-    // Fill the backlog so that further SYNs are dropped.
-    std::vector<BufferedSocket> fillers;
-    for (int i = 0; i < 4; ++i) {
-        if (try_connect(ntohs(address.sin_port), 200ms) != ConnectOutcome::Connected) {
-            break;
+// A loopback listener that never accepts and whose backlog is full: further SYNs are dropped,
+// so a connect to it hangs until the connecting side gives up.
+class HangingListener {
+public:
+    HangingListener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+        socklen_t length = sizeof(address);
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+        REQUIRE(::listen(fd_, 0) == 0);
+        port_ = ntohs(address.sin_port);
+        for (int i = 0; i < 4; ++i) {
+            BufferedSocket filler = connect_to(port_, 200ms);
+            if (!filler.is_open()) {
+                break;
+            }
+            fillers_.push_back(std::move(filler));
         }
-        fillers.push_back(connect_to(ntohs(address.sin_port), 200ms));
     }
+
+    ~HangingListener() { ::close(fd_); }
+
+    uint16_t port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    uint16_t port_ = 0;
+    std::vector<BufferedSocket> fillers_;
+};
+
+TEST_CASE("cluster connect_timeout ends a connect that hangs", "[integration][timeouts]") {
+    HangingListener hanging;
     std::string clusters =
         "clusters:\n  - name: backend\n    connect_timeout: 300ms\n"
         "    endpoints: [{ address: \"127.0.0.1:@UP@\" }]\n";
     GantryProcess gantry(
         one_host_config("      - match: { prefix: / }\n        forward: { cluster: backend }\n",
                         clusters),
-        options_for(ntohs(address.sin_port)));
+        options_for(hanging.port()));
     Timed t = timed_get(gantry.port());
-    ::close(fd);
     REQUIRE(t.response);
     CHECK(t.response->status() == 502);
     CHECK(t.response->header("x-gantry-error") == "upstream-connect-failure");
     CHECK(t.elapsed >= 240ms);
     CHECK(t.elapsed <= 1500ms);
+}
+
+TEST_CASE("a connect that times out is retried on the other endpoint",
+          "[integration][timeouts][retries]") {
+    HangingListener hanging;
+    HttpUpstream good;
+    std::string clusters =
+        "clusters:\n  - name: backend\n    connect_timeout: 200ms\n"
+        "    endpoints: [{ address: \"127.0.0.1:@HANG@\" }, { address: \"127.0.0.1:@UP@\" }]\n";
+    GantryOptions options = options_for(good.port());
+    options.vars["HANG"] = std::to_string(hanging.port());
+    GantryProcess gantry(
+        one_host_config("      - match: { prefix: / }\n        forward: { cluster: backend, "
+                        "retries: { on: [connect-failure] } }\n",
+                        clusters),
+        options);
+    // Round robin: one of the two requests starts on the hanging endpoint.
+    for (int i = 0; i < 2; ++i) {
+        Timed t = timed_get(gantry.port());
+        REQUIRE(t.response);
+        CHECK(t.response->status() == 200);
+        CHECK(t.elapsed <= 1500ms);
+    }
+    CHECK(good.request_count() == 2);
 }
 
 }  // namespace gantry::test
