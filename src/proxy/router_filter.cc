@@ -10,6 +10,7 @@
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/path_rewrite.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
 
@@ -59,6 +60,7 @@ filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
                                                    bool end_stream) noexcept {
     if (shadow_ && !shadow_->add_body(data)) {
         shadow_.reset();  // too big to copy: this request is not mirrored
+        ++shadow_cluster_->traffic_stats().mirror_dropped;
     }
     if (upstream_ != nullptr) {
         upstream_->push_body(data, end_stream);
@@ -141,6 +143,7 @@ void RouterFilter::maybe_mirror(const config::ForwardAction& action, http::Reque
         return;
     }
     shadow_ = ShadowRequest::create(*cluster, action.timeout);
+    shadow_cluster_ = cluster;
     shadow_target_ = target;
     if (!head.has_body()) {
         launch_shadow();
@@ -149,8 +152,10 @@ void RouterFilter::maybe_mirror(const config::ForwardAction& action, http::Reque
 
 void RouterFilter::launch_shadow() {
     if (shadow_) {
-        ShadowRequest::launch(std::move(shadow_), stream_.request(), shadow_target_,
-                              stream_.connection().worker().executor());
+        bool is_sent = ShadowRequest::launch(std::move(shadow_), stream_.request(), shadow_target_,
+                                             stream_.connection().worker().executor());
+        upstream::TrafficStats& stats = shadow_cluster_->traffic_stats();
+        ++(is_sent ? stats.mirrored : stats.mirror_dropped);
     }
 }
 

@@ -89,11 +89,11 @@ void ShadowRequest::serialize_head(const http::RequestHead& head, std::string_vi
     http::serialize_request_head(copy, target, framing, body_.size(), bytes_);
 }
 
-void ShadowRequest::launch(std::unique_ptr<ShadowRequest> self, const http::RequestHead& head,
+bool ShadowRequest::launch(std::unique_ptr<ShadowRequest> self, const http::RequestHead& head,
                            std::string_view target, const asio::any_io_executor& executor) {
     // The mirror cluster's own breakers: a full one drops the shadow, never the primary.
     if (!self->shared_->circuit_breaker.try_acquire(Resource::Requests, self->max_requests_)) {
-        return;
+        return false;
     }
     self->holds_request_slot_ = true;
     self->serialize_head(head, target);
@@ -106,6 +106,7 @@ void ShadowRequest::launch(std::unique_ptr<ShadowRequest> self, const http::Requ
         executor,
         [owned = std::move(self), shadow]() -> asio::awaitable<void> { co_await shadow->run(); },
         asio::detached);
+    return true;
 }
 
 asio::awaitable<void> ShadowRequest::run() {

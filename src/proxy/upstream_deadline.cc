@@ -10,6 +10,7 @@
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
 
@@ -36,6 +37,26 @@ void UpstreamRequest::arm_timer() {
     }
 }
 
+void UpstreamRequest::count_timeout(TimeoutKind kind) {
+    upstream::TrafficStats& stats = cluster_.traffic_stats();
+    switch (kind) {
+        case TimeoutKind::Connect:
+            ++stats.connect_timeouts;
+            break;
+        case TimeoutKind::Request:
+            ++stats.timeouts;
+            break;
+        case TimeoutKind::PerTry:
+            ++stats.per_try_timeouts;
+            break;
+        case TimeoutKind::Idle:
+            ++stats.idle_timeouts;
+            break;
+        case TimeoutKind::None:
+            break;
+    }
+}
+
 void UpstreamRequest::on_deadline() noexcept {
     Clock::time_point now = Clock::now();
     TimeoutKind kind = TimeoutKind::None;
@@ -53,6 +74,7 @@ void UpstreamRequest::on_deadline() noexcept {
         return;
     }
     timeout_kind_ = kind;
+    count_timeout(kind);
     if (connection_) {
         boost::system::error_code ignored;
         connection_->socket.close(ignored);  // every pending upstream operation ends now

@@ -108,6 +108,7 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<DownstreamConnection>
         release_retry_slot();
         breaker().release(upstream::CircuitBreaker::Resource::Requests);
     } else {
+        ++cluster_.traffic_stats().overflows;
         fail(ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded));
     }
     stream_.set_upstream_attempts(attempts_);

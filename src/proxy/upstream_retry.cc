@@ -75,6 +75,7 @@ asio::awaitable<ProxyError> UpstreamRequest::attempt() {
         co_return ProxyError{};
     }
     if (is_overflow_) {
+        ++cluster_.traffic_stats().overflows;
         co_return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded);
     }
     TryOutcome outcome = TryOutcome::Reset;
@@ -131,16 +132,20 @@ bool UpstreamRequest::claim_retry(TryOutcome outcome, int status) {
     // This request's own slot (held since its last retry) goes back before asking again.
     release_retry_slot();
     upstream::CircuitBreaker& limits = breaker();
+    upstream::TrafficStats& stats = cluster_.traffic_stats();
     if (retry_policy_->budget &&
         !router::budget_allows(*retry_policy_->budget, limits.in_use(Resource::Requests),
                                limits.in_use(Resource::Retries))) {
+        ++stats.retries_refused;
         return false;
     }
     if (!limits.try_acquire(Resource::Retries, cluster_.config().circuit_breakers.max_retries)) {
+        ++stats.retries_refused;
         return false;
     }
     holds_retry_slot_ = true;
     ++retries_done_;
+    ++stats.retries;
     return true;
 }
 

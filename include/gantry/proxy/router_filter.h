@@ -17,6 +17,10 @@ struct RedirectAction;
 struct RespondAction;
 }  // namespace gantry::config
 
+namespace gantry::upstream {
+class Cluster;
+}
+
 namespace gantry::proxy {
 
 class Stream;
@@ -52,6 +56,7 @@ private:
     UpstreamRequest* upstream_ = nullptr;
     std::unique_ptr<ShadowRequest> shadow_;  // while its request body is being copied
     std::string_view shadow_target_;
+    upstream::Cluster* shadow_cluster_ = nullptr;  // pinned by the stream's generation
 };
 
 // Builds the Location of a redirect (exposed for unit tests).

@@ -41,9 +41,9 @@ public:
     bool add_body(std::string_view data);
 
     // Copies `head` (with `target` as the request-target) and sends it with the body kept so
-    // far, unless the mirror cluster's circuit breakers are full. The head must already be
-    // prepared for forwarding (hop-by-hop fields removed).
-    static void launch(std::unique_ptr<ShadowRequest> self, const http::RequestHead& head,
+    // far, unless the mirror cluster's circuit breakers are full (then returns false). The head
+    // must already be prepared for forwarding (hop-by-hop fields removed).
+    static bool launch(std::unique_ptr<ShadowRequest> self, const http::RequestHead& head,
                        std::string_view target, const boost::asio::any_io_executor& executor);
 
     ~ShadowRequest();

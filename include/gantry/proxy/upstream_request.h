@@ -101,6 +101,7 @@ private:
     void arm_idle();
     void arm_timer();
     void on_deadline() noexcept override;
+    void count_timeout(TimeoutKind kind);
 
     Stream& stream_;
     upstream::Cluster& cluster_;

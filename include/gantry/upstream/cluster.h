@@ -12,6 +12,7 @@
 #include <gantry/runtime/generation.h>
 #include <gantry/upstream/connection_pool.h>
 #include <gantry/upstream/load_balancer.h>
+#include <gantry/upstream/traffic_stats.h>
 
 namespace gantry::upstream {
 
@@ -49,6 +50,9 @@ public:
 
     void on_request_end(size_t index) { --active_requests_[index]; }
 
+    // Retry, overflow, timeout and mirror counters of this cluster on this worker.
+    TrafficStats& traffic_stats() { return traffic_stats_; }
+
     void sweep(std::chrono::steady_clock::time_point now);
     void close_idle();
 
@@ -58,6 +62,7 @@ private:
     std::unique_ptr<LoadBalancer> lb_;
     std::vector<uint32_t> active_requests_;
     std::vector<ConnectionPool> pools_;
+    TrafficStats traffic_stats_;
 };
 
 }  // namespace gantry::upstream
