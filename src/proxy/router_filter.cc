@@ -102,7 +102,9 @@ void RouterFilter::redirect(const config::RedirectAction& action, const http::Re
 }
 
 void RouterFilter::forward(const config::ForwardAction& action, http::RequestHead& head) {
-    upstream::Cluster* cluster = stream_.generation()->find_cluster(choose_cluster(action));
+    std::string_view cluster_name = choose_cluster(action);
+    stream_.set_upstream_cluster(cluster_name);
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(cluster_name);
     if (cluster == nullptr) {
         callbacks().send_local_reply(
             503,

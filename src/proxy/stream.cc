@@ -43,6 +43,7 @@ void Stream::begin(DownstreamConnection& connection, const runtime::ListenerRunt
     upstream_address_ = {};
     upstream_status_ = 0;
     upstream_attempts_ = 0;
+    upstream_cluster_ = {};
     upstream_time_.reset();
     start_wall_ = std::chrono::system_clock::now();
     start_steady_ = std::chrono::steady_clock::now();

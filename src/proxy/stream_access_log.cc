@@ -39,7 +39,8 @@ void Stream::write_access_log() {
     record.request_id = request_id_;
     record.error = error_.name();
     record.listener = connection_->listener_name();
-    if (route_ != nullptr) {
+    record.route_cluster = upstream_cluster_;
+    if (route_ != nullptr && record.route_cluster.empty()) {
         if (const auto* forward = std::get_if<config::ForwardAction>(&route_->action)) {
             record.route_cluster = forward->cluster;
         }

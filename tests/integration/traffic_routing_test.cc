@@ -48,6 +48,24 @@ TEST_CASE("weighted clusters split 90/10 within 2% over 10000 requests",
     CHECK(a.request_count() + b.request_count() == kRequests);
 }
 
+TEST_CASE("the json access log names the cluster a weighted route drew",
+          "[integration][weighted]") {
+    HttpUpstream upstream;
+    GantryProcess gantry(
+        one_host_config(
+            "      - match: { prefix: / }\n        forward:\n          weighted: "
+            "[{ cluster: never, weight: 0 }, { cluster: canary, weight: 1 }]\n",
+            "clusters:\n  - name: never\n    endpoints: [{ address: "
+            "\"127.0.0.1:@UP@\" }]\n  - name: canary\n    endpoints: [{ address: "
+            "\"127.0.0.1:@UP@\" }]\n",
+            "workers: 1\nlog: { access: { path: \"@DIR@/access.log\", format: json } }\n"),
+        with_upstream(upstream));
+    CHECK(run_curl({gantry.url("/")}).status == 200);
+    std::string path = gantry.dir().file("access.log");
+    REQUIRE(wait_until([&] { return file_exists(path) && !read_file(path).empty(); }, 3s));
+    CHECK(read_file(path).find("\"cluster\":\"canary\"") != std::string::npos);
+}
+
 TEST_CASE("rewrite_regex rewrites the path sent upstream and keeps the query",
           "[integration][rewrite]") {
     HttpUpstream upstream;

@@ -103,6 +103,9 @@ public:
     void record_upstream(std::string_view address, int status,
                          std::optional<std::chrono::nanoseconds> time);
 
+    // The cluster the router chose (for a `weighted` forward, the one drawn); config memory.
+    void set_upstream_cluster(std::string_view name) { upstream_cluster_ = name; }
+
     // Tries made against upstream endpoints ($upstream_attempts); 0 when none.
     void set_upstream_attempts(uint32_t attempts) { upstream_attempts_ = attempts; }
 
@@ -141,6 +144,7 @@ private:
     std::string_view upstream_address_;
     int upstream_status_ = 0;
     uint32_t upstream_attempts_ = 0;
+    std::string_view upstream_cluster_;
     std::optional<std::chrono::nanoseconds> upstream_time_;
     std::chrono::system_clock::time_point start_wall_;
     std::chrono::steady_clock::time_point start_steady_;
