@@ -103,13 +103,48 @@ asio::awaitable<void> UpstreamRequest::run_inline() {
 asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<DownstreamConnection> keep) {
     (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
     const config::CircuitBreakerConfig& limits = cluster_.config().circuit_breakers;
-    if (breaker().try_acquire(upstream::CircuitBreaker::Resource::Requests, limits.max_requests)) {
-        co_await run_tries();
-        release_retry_slot();
-        breaker().release(upstream::CircuitBreaker::Resource::Requests);
-    } else {
+    if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Requests, limits.max_requests)) {
         ++cluster_.traffic_stats().overflows;
         fail(ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded));
+    } else {
+        // Tries and retries (upstream_retry.cc decides); written out here rather than in nested
+        // coroutines, each of which would cost a frame per request.
+        while ((endpoint_ = pick_endpoint()) >= 0) {
+            auto index = static_cast<size_t>(endpoint_);
+            begin_try();
+            TryEnd end = co_await try_once(true);
+            // A pooled connection the upstream closed just as we reused it: one more try on a
+            // fresh connection is safe when no body went out and nothing came back. It is not
+            // a retry.
+            if (end == TryEnd::NoResponse && is_reused_connection_ &&
+                !stream_.request().has_body() && !is_aborted_ &&
+                timeout_kind_ == TimeoutKind::None) {
+                end = co_await try_once(false);
+            }
+            ProxyError error;
+            if (end != TryEnd::Finished && !is_aborted_) {
+                error = after_failed_try(end);
+            }
+            cluster_.on_request_end(index);
+            stream_.record_upstream(cluster_.endpoint(index).text, response_status_,
+                                    Clock::now() - start_);
+            if (!is_retry_pending_) {
+                if (error.is_error()) {
+                    fail(error);
+                }
+                break;
+            }
+            if (!co_await back_off()) {
+                break;
+            }
+            prepare_retry();
+        }
+        if (endpoint_ < 0) {
+            fail(ProxyError::upstream(ProxyError::Phase::Connect,
+                                      ProxyError::Kind::NoHealthyEndpoint));
+        }
+        release_retry_slot();
+        breaker().release(upstream::CircuitBreaker::Resource::Requests);
     }
     stream_.set_upstream_attempts(attempts_);
     stream_.connection().worker().deadlines().cancel(*this);

@@ -31,52 +31,13 @@ constexpr int kPicksForUntried = 3;
 
 }  // namespace
 
-asio::awaitable<void> UpstreamRequest::run_tries() {
-    for (;;) {
-        endpoint_ = pick_endpoint();
-        if (endpoint_ < 0) {
-            fail(ProxyError::upstream(ProxyError::Phase::Connect,
-                                      ProxyError::Kind::NoHealthyEndpoint));
-            co_return;
-        }
-        ++attempts_;
-        auto index = static_cast<size_t>(endpoint_);
-        cluster_.on_request_start(index);
-        try_deadline_ = action_.per_try_timeout.count() > 0 ? Clock::now() + action_.per_try_timeout
-                                                            : Clock::time_point::max();
-        arm_timer();
-        ProxyError error = co_await attempt();
-        cluster_.on_request_end(index);
-        stream_.record_upstream(cluster_.endpoint(index).text, response_status_,
-                                Clock::now() - start_);
-        if (!is_retry_pending_) {
-            if (error.is_error()) {
-                fail(error);
-            }
-            co_return;
-        }
-        if (!co_await back_off()) {
-            co_return;
-        }
-        prepare_retry();
-    }
-}
-
-asio::awaitable<ProxyError> UpstreamRequest::attempt() {
-    is_retry_pending_ = false;
-    TryEnd end = co_await try_once(true);
-    // A pooled connection the upstream closed just as we reused it: one more try on a fresh
-    // connection is safe when no body went out and nothing came back. It is not a retry.
-    if (end == TryEnd::NoResponse && is_reused_connection_ && !stream_.request().has_body() &&
-        !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
-        end = co_await try_once(false);
-    }
-    if (end == TryEnd::Finished || is_aborted_) {
-        co_return ProxyError{};
-    }
+// The whole loop lives in run() (upstream_request.cc) so that a request costs no coroutine
+// frame beyond run() and try_once(); this decides what a try that ended without a response
+// means.
+ProxyError UpstreamRequest::after_failed_try(TryEnd end) {
     if (is_overflow_) {
         ++cluster_.traffic_stats().overflows;
-        co_return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded);
+        return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded);
     }
     TryOutcome outcome = TryOutcome::Reset;
     ProxyError error;
@@ -96,9 +57,18 @@ asio::awaitable<ProxyError> UpstreamRequest::attempt() {
     bool is_final = timeout_kind_ == TimeoutKind::Request || timeout_kind_ == TimeoutKind::Idle;
     if (!is_final && claim_retry(outcome, 0)) {
         is_retry_pending_ = true;
-        co_return ProxyError{};
+        return ProxyError{};
     }
-    co_return error;
+    return error;
+}
+
+void UpstreamRequest::begin_try() {
+    ++attempts_;
+    is_retry_pending_ = false;
+    cluster_.on_request_start(static_cast<size_t>(endpoint_));
+    try_deadline_ = action_.per_try_timeout.count() > 0 ? Clock::now() + action_.per_try_timeout
+                                                        : Clock::time_point::max();
+    arm_timer();
 }
 
 int UpstreamRequest::pick_endpoint() {

@@ -74,8 +74,8 @@ private:
     enum class TryEnd : uint8_t { Finished, NoConnection, NoResponse };
 
     boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> keep);
-    boost::asio::awaitable<void> run_tries();
-    boost::asio::awaitable<ProxyError> attempt();
+    void begin_try();
+    ProxyError after_failed_try(TryEnd end);
     boost::asio::awaitable<TryEnd> try_once(bool allow_reused);
     boost::asio::awaitable<bool> acquire_connection(bool allow_reused);
     boost::asio::awaitable<bool> back_off();
