@@ -166,9 +166,13 @@ def verdict(value, reference, higher_is_better):
     return "PASS" if ok else "FAIL"
 
 
+def scaled(value, factor):
+    return None if value is None else value * factor
+
+
 def target_table(med, data):
-    a, b = med.get("a", {}), med.get("b", {})
-    crashed = {s for s in ("a", "b") if "gantry" in failed_in(data, s)}
+    a, b, t = med.get("a", {}), med.get("b", {}), med.get("t", {})
+    crashed = {s for s in ("a", "b", "t") if "gantry" in failed_in(data, s)}
 
     def get(per, proxy, key):
         return per.get(proxy, {}).get(key)
@@ -179,6 +183,8 @@ def target_table(med, data):
          False, 3, "a"),
         ("(a) p99 <= HAProxy", get(a, "gantry", "p99"), get(a, "haproxy", "p99"), False, 3, "a"),
         ("(b) MiB/s >= nginx", get(b, "gantry", "mibps"), get(b, "nginx", "mibps"), True, 1, "b"),
+        ("(t) req/s >= 95% of gantry's (a)", get(t, "gantry", "rps"),
+         scaled(get(a, "gantry", "rps"), 0.95), True, 0, "t"),
         ("idle KiB/conn <= HAProxy", single(data, "idle", "gantry", "kib_per_conn"),
          single(data, "idle", "haproxy", "kib_per_conn"), False, 2, None),
         ("instructions/request <= nginx", single(data, "instr", "gantry", "ir_per_req"),

@@ -101,8 +101,59 @@ struct RouteMatch {
 
 enum class HostRewriteKind { Keep, Upstream, Literal };
 
-struct ForwardAction {
+// One cluster of a `weighted` forward and its share of the requests.
+struct WeightedCluster {
     std::string cluster;
+    uint32_t weight = 1;
+};
+
+// `rewrite_regex`: every match of `pattern` in the path is replaced by `substitution` (RE2
+// syntax, \1 for a capture group).
+struct RegexRewrite {
+    std::shared_ptr<const re2::RE2> pattern;
+    std::string substitution;
+};
+
+// Bits of RetryPolicy::on.
+enum RetryOn : uint32_t {
+    kRetryOn5xx = 1u << 0,           // any 5xx, or no response at all (reset, timeout, connect)
+    kRetryOnGatewayError = 1u << 1,  // 502, 503, 504, or no response at all
+    kRetryOnConnectFailure = 1u << 2,
+    kRetryOnReset = 1u << 3,         // no response: reset, closed, per-try timeout
+    kRetryOnRetriable4xx = 1u << 4,  // 409
+};
+
+// Envoy's retry budget: retries in flight may be at most `percent` of the cluster's requests in
+// flight, but at least `min_concurrency`.
+struct RetryBudget {
+    uint32_t percent = 20;
+    uint32_t min_concurrency = 3;
+};
+
+struct RetryPolicy {
+    uint32_t attempts = 1;  // retries after the first try (Envoy's num_retries)
+    uint32_t on = 0;        // RetryOn bits
+    std::vector<int> retriable_status;
+    Duration backoff_base{25};
+    Duration backoff_max{250};  // 10 x base unless written
+    std::optional<RetryBudget> budget;
+    std::vector<std::string> methods{"GET", "HEAD", "OPTIONS", "PUT", "DELETE"};
+    uint64_t body_buffer = 64 * 1024;  // a request body over this is not replayed, so not retried
+};
+
+// `mirror`: a copy of `percent` % of the requests goes to `cluster`; its response is dropped.
+struct MirrorPolicy {
+    std::string cluster;
+    uint32_t percent = 100;
+};
+
+struct ForwardAction {
+    std::string cluster;                    // empty when `weighted` is used
+    std::vector<WeightedCluster> weighted;  // empty when `cluster` is used
+    uint32_t total_weight = 0;              // sum of the weights of `weighted`
+    std::optional<RegexRewrite> rewrite_regex;
+    std::optional<RetryPolicy> retries;
+    std::optional<MirrorPolicy> mirror;
     std::string rewrite_prefix;  // empty = no rewrite
     bool has_rewrite_prefix = false;
     HostRewriteKind host_rewrite = HostRewriteKind::Keep;
@@ -203,6 +254,14 @@ struct PoolConfig {
     Duration idle_timeout = std::chrono::seconds(60);
 };
 
+// Envoy's circuit-breaker thresholds, counted across all workers.
+struct CircuitBreakerConfig {
+    uint32_t max_connections = 1024;  // upstream connections in use by requests
+    uint32_t max_pending = 1024;      // requests waiting for a new connection
+    uint32_t max_requests = 1024;     // requests in flight
+    uint32_t max_retries = 3;         // retries in flight
+};
+
 struct ClusterConfig {
     std::string name;
     std::vector<EndpointConfig> endpoints;
@@ -217,6 +276,7 @@ struct ClusterConfig {
     Protocol protocol = Protocol::Http1;
     Duration connect_timeout = std::chrono::seconds(1);
     PoolConfig pool;
+    CircuitBreakerConfig circuit_breakers;
 };
 
 // Where a config key came from, for messages and for `check`.

@@ -105,32 +105,68 @@ void parse_redirect_target(const Fields& fields, RedirectAction& out) {
     });
 }
 
+// `cluster` or `weighted`: exactly one of them.
+void parse_destination(const Fields& fields, ForwardAction& out, Draft& draft) {
+    LoadContext& ctx = fields.context();
+    const YAML::Node* cluster = fields.get("cluster");
+    const YAML::Node* weighted = fields.get("weighted");
+    if (cluster != nullptr && weighted != nullptr) {
+        ctx.error(*weighted, "`cluster` and `weighted` cannot be used together");
+        return;
+    }
+    if (weighted != nullptr) {
+        parse_weighted(ctx, *weighted, out, draft);
+        return;
+    }
+    if (fields.was_written("weighted")) {
+        return;  // written but unusable (no value): already reported
+    }
+    cluster = fields.require("cluster");
+    if (cluster == nullptr) {
+        return;
+    }
+    if (auto name = fields.read("cluster", read_identifier)) {
+        out.cluster = *name;
+        draft.cluster_references.push_back(Reference{*name, ctx.mark(*cluster)});
+    }
+}
+
+void parse_rewrites(const Fields& fields, const RouteMatch& match, ForwardAction& out) {
+    LoadContext& ctx = fields.context();
+    if (fields.get("rewrite_prefix") != nullptr && fields.get("rewrite_regex") != nullptr) {
+        ctx.error(*fields.get("rewrite_regex"),
+                  "`rewrite_prefix` and `rewrite_regex` cannot be used together");
+        return;
+    }
+    fields.with("rewrite_prefix",
+                [&](const YAML::Node& prefix) { parse_rewrite_prefix(ctx, prefix, match, out); });
+    if (const YAML::Node* regex = fields.get("rewrite_regex")) {
+        parse_rewrite_regex(ctx, *regex, out);
+    }
+}
+
 }  // namespace
 
 ForwardAction parse_forward(LoadContext& ctx, const YAML::Node& node, const RouteMatch& match,
                             Draft& draft) {
     Fields fields(ctx, node, "forward",
-                  {"cluster", "rewrite_prefix", "host_rewrite", "timeout", "per_try_timeout",
-                   "idle_timeout", "upgrades"},
-                  {"retries", "mirror", "weighted", "rewrite_regex"});
+                  {"cluster", "weighted", "rewrite_prefix", "rewrite_regex", "host_rewrite",
+                   "timeout", "per_try_timeout", "idle_timeout", "upgrades", "retries", "mirror"});
     ForwardAction out;
-    // `weighted` replaces `cluster` once it is supported; its own error says enough now.
-    const YAML::Node* cluster =
-        fields.was_written("weighted") ? fields.get("cluster") : fields.require("cluster");
-    if (cluster != nullptr) {
-        if (auto name = fields.read("cluster", read_identifier)) {
-            out.cluster = *name;
-            draft.cluster_references.push_back(Reference{*name, ctx.mark(*cluster)});
-        }
-    }
-    fields.with("rewrite_prefix",
-                [&](const YAML::Node& prefix) { parse_rewrite_prefix(ctx, prefix, match, out); });
+    parse_destination(fields, out, draft);
+    parse_rewrites(fields, match, out);
     fields.with("host_rewrite",
                 [&](const YAML::Node& host) { parse_host_rewrite(ctx, host, out); });
     out.timeout = fields.read("timeout", read_duration).value_or(out.timeout);
     out.per_try_timeout = fields.read("per_try_timeout", read_duration).value_or(Duration{0});
     out.idle_timeout = fields.read("idle_timeout", read_duration).value_or(Duration{0});
     parse_upgrades(fields, out);
+    if (const YAML::Node* retries = fields.get("retries")) {
+        parse_retries(ctx, *retries, out);
+    }
+    if (const YAML::Node* mirror = fields.get("mirror")) {
+        parse_mirror(ctx, *mirror, out, draft);
+    }
     return out;
 }
 

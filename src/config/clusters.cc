@@ -133,14 +133,26 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
         fields.read("idle_timeout", read_positive_duration).value_or(pool.idle_timeout);
 }
 
+void parse_circuit_breakers(LoadContext& ctx, const YAML::Node& node, CircuitBreakerConfig& out) {
+    Fields fields(ctx, node, "circuit_breakers",
+                  {"max_connections", "max_pending", "max_requests", "max_retries"});
+    auto read_limit = [&](std::string_view key, uint32_t fallback) {
+        return static_cast<uint32_t>(fields.read(key, uint_in(0, 1u << 30)).value_or(fallback));
+    };
+    out.max_connections = read_limit("max_connections", out.max_connections);
+    out.max_pending = read_limit("max_pending", out.max_pending);
+    out.max_requests = read_limit("max_requests", out.max_requests);
+    out.max_retries = read_limit("max_retries", out.max_retries);
+}
+
 }  // namespace
 
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(ctx, node, "cluster",
                   {"name", "endpoints", "lb", "least_request", "ring_hash", "hash_on", "protocol",
                    "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection",
-                   "dns_refresh"},
-                  {"tls", "circuit_breakers"});
+                   "dns_refresh", "circuit_breakers"},
+                  {"tls"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -177,6 +189,9 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     }
     if (const YAML::Node* outlier = fields.get("outlier_detection")) {
         parse_outlier_detection(ctx, *outlier, cluster.outlier_detection.emplace());
+    }
+    if (const YAML::Node* breakers = fields.get("circuit_breakers")) {
+        parse_circuit_breakers(ctx, *breakers, cluster.circuit_breakers);
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

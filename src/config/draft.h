@@ -60,6 +60,12 @@ void parse_route(LoadContext& ctx, const YAML::Node& node, Route& route, Draft& 
 // actions.cc: the three things a route can do.
 ForwardAction parse_forward(LoadContext& ctx, const YAML::Node& node, const RouteMatch& match,
                             Draft& draft);
+// forward_extras.cc: weighted clusters, rewrite_regex, retries and mirror of a `forward`.
+void parse_weighted(LoadContext& ctx, const YAML::Node& node, ForwardAction& out, Draft& draft);
+void parse_rewrite_regex(LoadContext& ctx, const YAML::Node& node, ForwardAction& out);
+void parse_retries(LoadContext& ctx, const YAML::Node& node, ForwardAction& out);
+void parse_mirror(LoadContext& ctx, const YAML::Node& node, ForwardAction& out, Draft& draft);
+
 RespondAction parse_respond(LoadContext& ctx, const YAML::Node& node);
 RedirectAction parse_redirect(LoadContext& ctx, const YAML::Node& node);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <gantry/router/header_template.h>
+
 #include "draft.h"
 #include "values.h"
 
@@ -148,6 +150,12 @@ void parse_header_values(LoadContext& ctx, const YAML::Node& node, bool is_reque
         if (text && !is_header_value(*text)) {
             ctx.error(value, "header values must not contain CR, LF or NUL");
             return;
+        }
+        if (text) {
+            if (std::string why = router::check_header_template(*text); !why.empty()) {
+                ctx.error(value, why);
+                return;
+            }
         }
         if (!name || !text) {
             return;

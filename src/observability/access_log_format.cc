@@ -32,6 +32,7 @@ enum class Var : uint8_t {
     RequestTime,
     UpstreamStatus,
     UpstreamResponseTime,
+    UpstreamAttempts,
     HttpHeader,
 };
 
@@ -68,6 +69,7 @@ constexpr std::array kVariables = {
     NamedVar{"upstream_addr", Var::Text, &AccessLogRecord::upstream_addr},
     NamedVar{"upstream_status", Var::UpstreamStatus},
     NamedVar{"upstream_response_time", Var::UpstreamResponseTime},
+    NamedVar{"upstream_attempts", Var::UpstreamAttempts},
     NamedVar{"request_id", Var::Text, &AccessLogRecord::request_id},
     NamedVar{"gantry_error", Var::Text, &AccessLogRecord::error},
 };
@@ -449,6 +451,13 @@ void append_op(std::string& out, const FormatOp& op, const AccessLogRecord& r) {
             break;
         case Var::UpstreamResponseTime:
             append_upstream_response_time(out, r);
+            break;
+        case Var::UpstreamAttempts:
+            if (r.upstream_attempts == 0) {
+                out.push_back('-');
+            } else {
+                append_uint(out, r.upstream_attempts);
+            }
             break;
         case Var::HttpHeader:
             append_header(out, r, op.text);

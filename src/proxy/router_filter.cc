@@ -8,6 +8,9 @@
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/router/path_rewrite.h>
+#include <gantry/runtime/worker.h>
+#include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
 
@@ -53,8 +56,15 @@ filter::FilterStatus RouterFilter::on_request_head(http::RequestHead& head, bool
 
 filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
                                                    bool end_stream) noexcept {
+    if (shadow_ && !shadow_->add_body(data)) {
+        shadow_.reset();  // too big to copy: this request is not mirrored
+        ++shadow_cluster_->traffic_stats().mirror_dropped;
+    }
     if (upstream_ != nullptr) {
         upstream_->push_body(data, end_stream);
+    }
+    if (end_stream) {
+        launch_shadow();
     }
     return filter::FilterStatus::Continue;
 }
@@ -63,6 +73,7 @@ filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers
     if (upstream_ != nullptr) {
         upstream_->push_trailers(trailers);
     }
+    launch_shadow();
     return filter::FilterStatus::Continue;
 }
 
@@ -89,7 +100,9 @@ void RouterFilter::redirect(const config::RedirectAction& action, const http::Re
 }
 
 void RouterFilter::forward(const config::ForwardAction& action, http::RequestHead& head) {
-    upstream::Cluster* cluster = stream_.generation()->find_cluster(action.cluster);
+    std::string_view cluster_name = choose_cluster(action);
+    stream_.set_upstream_cluster(cluster_name);
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(cluster_name);
     if (cluster == nullptr) {
         callbacks().send_local_reply(
             503,
@@ -103,15 +116,62 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     if (action.has_rewrite_prefix && route->match.kind == config::PathMatchKind::Prefix) {
         target = rewrite_path_prefix(head.headers, head.path, head.query, route->match.path,
                                      action.rewrite_prefix);
+    } else if (action.rewrite_regex) {
+        target = head.headers.store(
+            router::rewrite_path_regex(*action.rewrite_regex, head.path, head.query));
     }
     prepare_forwarded_request(head, stream_.connection().remote_ip(), stream_.connection().scheme(),
                               is_upgrade);
+    if (action.mirror && !is_upgrade) {
+        maybe_mirror(action, head, target);
+    }
     if (head.expects_continue && head.has_body()) {
         stream_.connection().write_continue();
     }
     void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
     upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);
     upstream_->start();
+}
+
+void RouterFilter::maybe_mirror(const config::ForwardAction& action, http::RequestHead& head,
+                                std::string_view target) {
+    runtime::Worker& worker = stream_.connection().worker();
+    if (worker.random().below(100) >= action.mirror->percent) {
+        return;
+    }
+    upstream::Cluster* cluster = stream_.generation()->find_cluster(action.mirror->cluster);
+    if (cluster == nullptr) {
+        return;
+    }
+    shadow_ = ShadowRequest::create(*cluster, action.timeout);
+    shadow_cluster_ = cluster;
+    shadow_target_ = target;
+    if (!head.has_body()) {
+        launch_shadow();
+    }
+}
+
+void RouterFilter::launch_shadow() {
+    if (shadow_) {
+        bool is_sent = ShadowRequest::launch(std::move(shadow_), stream_.request(), shadow_target_,
+                                             stream_.connection().worker().executor());
+        upstream::TrafficStats& stats = shadow_cluster_->traffic_stats();
+        ++(is_sent ? stats.mirrored : stats.mirror_dropped);
+    }
+}
+
+std::string_view RouterFilter::choose_cluster(const config::ForwardAction& action) {
+    if (action.weighted.empty()) {
+        return action.cluster;
+    }
+    uint64_t ticket = stream_.connection().worker().random().below(action.total_weight);
+    for (const config::WeightedCluster& weighted : action.weighted) {
+        if (ticket < weighted.weight) {
+            return weighted.cluster;
+        }
+        ticket -= weighted.weight;
+    }
+    return action.weighted.back().cluster;  // unreachable: the weights add up to the total
 }
 
 std::string build_redirect_location(const config::RedirectAction& action,

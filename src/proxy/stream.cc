@@ -42,6 +42,8 @@ void Stream::begin(Downstream& connection, const runtime::ListenerRuntime* liste
     request_method_ = {};
     upstream_address_ = {};
     upstream_status_ = 0;
+    upstream_attempts_ = 0;
+    upstream_cluster_ = {};
     upstream_time_.reset();
     start_wall_ = std::chrono::system_clock::now();
     start_steady_ = std::chrono::steady_clock::now();
@@ -288,6 +290,10 @@ void Stream::pause_request_body() {
 void Stream::resume_request_body() {
     is_request_body_paused_ = false;
     connection_->notify_stream();
+}
+
+std::string_view Stream::downstream_address() const {
+    return connection_->remote_ip();
 }
 
 void Stream::set_upstream_active(bool active) {

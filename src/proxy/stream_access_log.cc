@@ -34,11 +34,13 @@ void Stream::write_access_log(std::chrono::nanoseconds request_time) {
     record.request_time = request_time;
     record.upstream_addr = upstream_address_;
     record.upstream_status = upstream_status_;
+    record.upstream_attempts = upstream_attempts_;
     record.upstream_response_time = upstream_time_;
     record.request_id = request_id_;
     record.error = error_.name();
     record.listener = connection_->listener_name();
-    if (route_ != nullptr) {
+    record.route_cluster = upstream_cluster_;
+    if (route_ != nullptr && record.route_cluster.empty()) {
         if (const auto* forward = std::get_if<config::ForwardAction>(&route_->action)) {
             record.route_cluster = forward->cluster;
         }

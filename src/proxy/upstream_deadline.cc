@@ -3,11 +3,14 @@
 
 #include <algorithm>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <gantry/config.h>
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
 
@@ -34,13 +37,35 @@ void UpstreamRequest::arm_timer() {
     }
 }
 
+void UpstreamRequest::count_timeout(TimeoutKind kind) {
+    upstream::TrafficStats& stats = cluster_.traffic_stats();
+    switch (kind) {
+        case TimeoutKind::Connect:
+            ++stats.connect_timeouts;
+            break;
+        case TimeoutKind::Request:
+            ++stats.timeouts;
+            break;
+        case TimeoutKind::PerTry:
+            ++stats.per_try_timeouts;
+            break;
+        case TimeoutKind::Idle:
+            ++stats.idle_timeouts;
+            break;
+        case TimeoutKind::None:
+            break;
+    }
+}
+
 void UpstreamRequest::on_deadline() noexcept {
     Clock::time_point now = Clock::now();
     TimeoutKind kind = TimeoutKind::None;
     if (now >= connect_deadline_) {
         kind = TimeoutKind::Connect;
-    } else if (now >= overall_deadline_ || now >= try_deadline_) {
+    } else if (now >= overall_deadline_) {
         kind = TimeoutKind::Request;
+    } else if (now >= try_deadline_) {
+        kind = TimeoutKind::PerTry;
     } else if (now >= idle_deadline_) {
         kind = TimeoutKind::Idle;
     }
@@ -49,9 +74,13 @@ void UpstreamRequest::on_deadline() noexcept {
         return;
     }
     timeout_kind_ = kind;
+    count_timeout(kind);
     if (connection_) {
         boost::system::error_code ignored;
         connection_->socket.close(ignored);  // every pending upstream operation ends now
+    }
+    if (backoff_timer_ != nullptr) {
+        backoff_timer_->cancel();
     }
     body_event_.set();
 }

@@ -13,8 +13,10 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/router/retry_policy.h>
 #include <gantry/runtime/nonblocking_write.h>
 #include <gantry/upstream/cluster.h>
+#include <gantry/upstream/cluster_shared.h>
 
 namespace gantry::proxy {
 
@@ -55,7 +57,17 @@ UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
     , body_sending_(stream.arena())
     , body_event_(stream.connection().worker().io_context())
     , pump_done_event_(stream.connection().worker().io_context())
-    , executor_(stream.connection().worker().io_context().get_executor()) {}
+    , executor_(stream.connection().worker().io_context().get_executor())
+    , replay_(stream.arena()) {
+    const http::RequestHead& request = stream.request();
+    if (action.retries && !is_upgrade &&
+        router::is_retriable_method(*action.retries, request.method)) {
+        retry_policy_ = &*action.retries;
+        // A body is replayed from a bounded copy; one known to be larger is never retried.
+        is_replayable_ =
+            request.has_body() && request.content_length.value_or(0) <= retry_policy_->body_buffer;
+    }
+}
 
 UpstreamRequest::~UpstreamRequest() {
     runtime::Worker& worker = stream_.connection().worker();
@@ -90,45 +102,74 @@ asio::awaitable<void> UpstreamRequest::run_inline() {
 
 asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
     (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
-    endpoint_ = cluster_.pick({&stream_.request(), stream_.connection().remote_ip(), {}});
-    if (endpoint_ < 0) {
-        fail({ProxyError::Side::Upstream, ProxyError::Phase::Connect,
-              ProxyError::Kind::NoHealthyEndpoint});
+    const config::CircuitBreakerConfig& limits = cluster_.config().circuit_breakers;
+    if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Requests, limits.max_requests)) {
+        ++cluster_.traffic_stats().overflows;
+        fail(ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded));
     } else {
-        cluster_.on_request_start(static_cast<size_t>(endpoint_));
-        const runtime::ResolvedEndpoint& picked = cluster_.endpoint(static_cast<size_t>(endpoint_));
-        metrics().on_upstream_start(picked.metric_id);
-        bool failed_before_response = false;
-        bool is_done = true;
-        if (cluster_.config().protocol == config::Protocol::Http2) {
-            co_await run_http2();  // src/http2/upstream_exchange.cc
-        } else {
-            is_done = co_await try_once(true, &failed_before_response);
+        // Tries and retries (upstream_retry.cc decides); written out here rather than in nested
+        // coroutines, each of which would cost a frame per request.
+        while ((endpoint_ = pick_endpoint()) >= 0) {
+            auto index = static_cast<size_t>(endpoint_);
+            const runtime::ResolvedEndpoint& picked = cluster_.endpoint(index);
+            begin_try();
+            metrics().on_upstream_start(picked.metric_id);
+            TryEnd end = TryEnd::Finished;
+            if (cluster_.config().protocol == config::Protocol::Http2) {
+                // src/http2/upstream_exchange.cc: its own second try for a refused stream; it
+                // answers its failures itself, so route retries do not apply to h2 clusters yet.
+                co_await run_http2();
+            } else {
+                end = co_await try_once(true);
+                // A pooled connection the upstream closed just as we reused it: one more try on
+                // a fresh connection is safe when no body went out and nothing came back. It is
+                // not a retry.
+                if (end == TryEnd::NoResponse && is_reused_connection_ &&
+                    !stream_.request().has_body() && !is_aborted_ &&
+                    timeout_kind_ == TimeoutKind::None) {
+                    end = co_await try_once(false);
+                }
+            }
+            ProxyError error;
+            if (end != TryEnd::Finished && !is_aborted_) {
+                error = after_failed_try(end);
+            }
+            cluster_.on_request_end(index);
+            if (response_status_ != 0) {
+                cluster_.on_response(index, response_status_);
+            } else if (!is_aborted_) {
+                cluster_.on_local_failure(index);
+            }
+            auto elapsed = Clock::now() - start_;
+            metrics().on_upstream_end(cluster_.metric_id(), picked.metric_id, response_status_,
+                                      elapsed, timeout_kind_ != TimeoutKind::None);
+            stream_.record_upstream(picked.text, response_status_, elapsed);
+            if (!is_retry_pending_) {
+                if (error.is_error()) {
+                    fail(error);
+                }
+                break;
+            }
+            if (!co_await back_off()) {
+                break;
+            }
+            prepare_retry();
         }
-        // A pooled connection the upstream closed just as we reused it: one more try on a fresh
-        // connection is safe when no body went out and nothing came back.
-        if (!is_done && failed_before_response && is_reused_connection_ &&
-            !stream_.request().has_body() && !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
-            failed_before_response = false;
-            is_done = co_await try_once(false, &failed_before_response);
+        if (endpoint_ < 0) {
+            fail(ProxyError::upstream(ProxyError::Phase::Connect,
+                                      ProxyError::Kind::NoHealthyEndpoint));
         }
-        if (!is_done && failed_before_response) {
-            fail(upstream_failure(ProxyError::Phase::ResponseHead));
-        }
-        cluster_.on_request_end(static_cast<size_t>(endpoint_));
-        if (response_status_ != 0) {
-            cluster_.on_response(static_cast<size_t>(endpoint_), response_status_);
-        } else if (!is_aborted_) {
-            cluster_.on_local_failure(static_cast<size_t>(endpoint_));
-        }
-        auto elapsed = Clock::now() - start_;
-        metrics().on_upstream_end(cluster_.metric_id(), picked.metric_id, response_status_, elapsed,
-                                  timeout_kind_ != TimeoutKind::None);
-        stream_.record_upstream(picked.text, response_status_, elapsed);
+        release_retry_slot();
+        breaker().release(upstream::CircuitBreaker::Resource::Requests);
     }
+    stream_.set_upstream_attempts(attempts_);
     stream_.connection().worker().deadlines().cancel(*this);
     is_running_ = false;
     stream_.set_upstream_active(false);  // the stream may finish (and free this) from now on
+}
+
+upstream::CircuitBreaker& UpstreamRequest::breaker() {
+    return cluster_.shared().circuit_breaker;
 }
 
 ProxyError UpstreamRequest::upstream_failure(ProxyError::Phase phase) const {
@@ -141,23 +182,15 @@ ProxyError UpstreamRequest::upstream_failure(ProxyError::Phase phase) const {
     return ProxyError::upstream(phase, ProxyError::Kind::UpstreamReset);
 }
 
-asio::awaitable<bool> UpstreamRequest::try_once(bool allow_reused, bool* failed_before_response) {
+asio::awaitable<UpstreamRequest::TryEnd> UpstreamRequest::try_once(bool allow_reused) {
     if (!co_await acquire_connection(allow_reused)) {
-        if (!is_aborted_) {
-            fail(timeout_kind_ == TimeoutKind::Request
-                     ? ProxyError::upstream(ProxyError::Phase::Connect,
-                                            ProxyError::Kind::UpstreamTimeout)
-                     : ProxyError::upstream(ProxyError::Phase::Connect,
-                                            ProxyError::Kind::ConnectFailure));
-        }
-        co_return true;
+        co_return is_aborted_ ? TryEnd::Finished : TryEnd::NoConnection;
     }
     serialize_head();
     boost::system::error_code ec = co_await send(head_bytes_);
     if (ec) {
         release_connection(false);
-        *failed_before_response = !is_aborted_;
-        co_return false;
+        co_return is_aborted_ ? TryEnd::Finished : TryEnd::NoResponse;
     }
     if (stream_.request().has_body()) {
         is_body_pump_running_ = true;
@@ -165,7 +198,8 @@ asio::awaitable<bool> UpstreamRequest::try_once(bool allow_reused, bool* failed_
         asio::co_spawn(
             executor_, [this]() -> asio::awaitable<void> { co_await pump_body(); }, asio::detached);
     }
-    bool is_complete = co_await read_response(failed_before_response);
+    bool failed_before_response = false;
+    bool is_complete = co_await read_response(&failed_before_response);
     bool reusable = is_complete && !is_tunnel_ && !is_aborted_ && is_response_keep_alive_ &&
                     (!stream_.request().has_body() || is_body_sent_);
     if (!reusable && connection_) {
@@ -177,10 +211,13 @@ asio::awaitable<bool> UpstreamRequest::try_once(bool allow_reused, bool* failed_
         co_await pump_done_event_.wait();
     }
     release_connection(reusable);
-    co_return is_complete || !*failed_before_response;
+    co_return failed_before_response && !is_aborted_ ? TryEnd::NoResponse : TryEnd::Finished;
 }
 
 asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
+    if (!take_connection_slot()) {
+        co_return false;
+    }
     auto index = static_cast<size_t>(endpoint_);
     if (allow_reused) {
         connection_ = cluster_.pool(index).lease();
@@ -191,14 +228,23 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
         }
     }
     is_reused_connection_ = false;
+    // A request waiting for a new connection is Envoy's "pending" request.
+    const uint32_t max_pending = cluster_.config().circuit_breakers.max_pending;
+    if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Pending, max_pending)) {
+        is_overflow_ = true;
+        drop_connection_slot();
+        co_return false;
+    }
     connection_ = std::make_unique<upstream::UpstreamConnection>(executor_);
     connect_deadline_ = deadline_after(Clock::now(), cluster_.config().connect_timeout);
     arm_timer();
     auto [ec] =
         co_await connection_->socket.async_connect(cluster_.endpoint(index).endpoint, kAwait);
+    breaker().release(upstream::CircuitBreaker::Resource::Pending);
     connect_deadline_ = kNever;
     if (ec || is_aborted_ || timeout_kind_ != TimeoutKind::None) {
         connection_.reset();
+        drop_connection_slot();
         co_return false;
     }
     boost::system::error_code ignored;
@@ -206,6 +252,25 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     connection_->socket.non_blocking(true, ignored);  // for the inline write in send()
     metrics().on_upstream_connection(cluster_.metric_id(), false);
     co_return true;
+}
+
+// max_connections counts the upstream connections that requests hold (leased or new); idle
+// pooled connections are not counted.
+bool UpstreamRequest::take_connection_slot() {
+    const uint32_t max_connections = cluster_.config().circuit_breakers.max_connections;
+    if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Connections, max_connections)) {
+        is_overflow_ = true;
+        return false;
+    }
+    holds_connection_slot_ = true;
+    return true;
+}
+
+void UpstreamRequest::drop_connection_slot() {
+    if (holds_connection_slot_) {
+        holds_connection_slot_ = false;
+        breaker().release(upstream::CircuitBreaker::Resource::Connections);
+    }
 }
 
 void UpstreamRequest::serialize_head() {
@@ -256,6 +321,7 @@ void UpstreamRequest::push_body(std::string_view data, bool end_stream) {
         return;
     }
     body_queue_.append(data);
+    keep_for_replay(data);
     is_body_end_ = is_body_end_ || end_stream;
     body_event_.set();
     if (body_queue_.size() > kBodyHighWatermark && !is_client_paused_) {
@@ -338,10 +404,14 @@ void UpstreamRequest::abort() {
         boost::system::error_code ignored;
         connection_->socket.close(ignored);
     }
+    if (backoff_timer_ != nullptr) {
+        backoff_timer_->cancel();
+    }
     body_event_.set();
 }
 
 void UpstreamRequest::release_connection(bool reusable) {
+    drop_connection_slot();
     if (!connection_) {
         return;
     }

@@ -12,6 +12,7 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/router/retry_policy.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
@@ -145,11 +146,17 @@ bool UpstreamRequest::on_response_head(http::Http1Parser& parser) {
     if (status < 200) {
         is_interim_ = true;
         if (status != 100) {
+            is_interim_relayed_ = true;
             stream_.encode_response_head(response, false);  // 102, 103: relayed as they come
         }
         return true;
     }
     response_status_ = status;
+    if (claim_retry(router::TryOutcome::Response, status)) {
+        // Dropped unseen: the connection closes and the next try answers instead.
+        is_retry_pending_ = true;
+        return false;
+    }
     is_response_started_ = true;
     bool is_end = http::response_has_no_body(status, stream_.request().method) ||
                   (response.content_length && *response.content_length == 0);

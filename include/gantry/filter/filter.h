@@ -56,6 +56,12 @@ public:
     virtual void encode_response_body(std::string_view data, bool end_stream) = 0;
     virtual void encode_response_trailers(http::HeaderMap& trailers) = 0;
 
+    // Who asked: the client's IP address (no port), this request's id (the X-Request-Id sent
+    // upstream) and the scheme it came in with. Valid while the stream lives.
+    virtual std::string_view downstream_address() const = 0;
+    virtual std::string_view request_id() const = 0;
+    virtual std::string_view scheme() const = 0;
+
     // Flow control of the request body: stop and resume reading from the client.
     virtual void pause_request_body() = 0;
     virtual void resume_request_body() = 0;

@@ -41,6 +41,7 @@ struct AccessLogRecord {
     std::chrono::nanoseconds request_time{0};  // first byte of the request to the log write
     std::string_view upstream_addr;            // "ip:port" or empty when none was contacted
     int upstream_status = 0;                   // 0 = none
+    uint32_t upstream_attempts = 0;            // tries made upstream (1 + retries); 0 = none
     std::optional<std::chrono::nanoseconds> upstream_response_time;
     std::string_view request_id;
     std::string_view error;  // x-gantry-error reason, empty when none
@@ -56,7 +57,8 @@ public:
     // Custom strings take $name or ${name} (names are case-insensitive): remote_addr remote_port
     // remote_user time_local time_iso8601 msec request request_method request_uri uri args
     // query_string server_protocol host status body_bytes_sent bytes_sent request_length
-    // request_time upstream_addr upstream_status upstream_response_time request_id gantry_error
+    // request_time upstream_addr upstream_status upstream_response_time upstream_attempts
+    // request_id gantry_error
     // and http_NAME. Values are escaped as nginx's escape=default does (\xHH for '"', '\\',
     // control bytes and bytes >= 0x7f); a value that is absent prints "-". A '$' that starts no
     // name is literal text. "json" writes one object per line (see access_log_format.cc for the

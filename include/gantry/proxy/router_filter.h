@@ -5,15 +5,21 @@
 // UpstreamRequest, whose response it feeds back into the response path. Made per stream in the
 // stream's arena; runs on the stream's worker thread.
 
+#include <memory>
 #include <string_view>
 
 #include <gantry/filter/filter.h>
+#include <gantry/proxy/shadow_request.h>
 
 namespace gantry::config {
 struct ForwardAction;
 struct RedirectAction;
 struct RespondAction;
 }  // namespace gantry::config
+
+namespace gantry::upstream {
+class Cluster;
+}
 
 namespace gantry::proxy {
 
@@ -38,9 +44,19 @@ private:
     void respond(const config::RespondAction& action);
     void redirect(const config::RedirectAction& action, const http::RequestHead& head);
     void forward(const config::ForwardAction& action, http::RequestHead& head);
+    // The cluster of a `cluster` forward, or one of `weighted` drawn by weight.
+    std::string_view choose_cluster(const config::ForwardAction& action);
+    // Makes the shadow copy when the route mirrors and this request is drawn; a request without
+    // a body goes at once, one with a body when the body has been read.
+    void maybe_mirror(const config::ForwardAction& action, http::RequestHead& head,
+                      std::string_view target);
+    void launch_shadow();
 
     Stream& stream_;
     UpstreamRequest* upstream_ = nullptr;
+    std::unique_ptr<ShadowRequest> shadow_;  // while its request body is being copied
+    std::string_view shadow_target_;
+    upstream::Cluster* shadow_cluster_ = nullptr;  // pinned by the stream's generation
 };
 
 // Builds the Location of a redirect (exposed for unit tests).

@@ -74,6 +74,11 @@ public:
     void encode_response_trailers(http::HeaderMap& trailers) override;
     void pause_request_body() override;
     void resume_request_body() override;
+    std::string_view downstream_address() const override;
+
+    std::string_view request_id() const override { return request_id_; }
+
+    std::string_view scheme() const override { return "http"; }
 
     // --- Used by the router -------------------------------------------------------------
     Downstream& connection() { return *connection_; }
@@ -83,8 +88,6 @@ public:
     http::RequestHead& request() { return *request_; }
 
     bool is_request_head_received() const { return request_ != nullptr; }
-
-    std::string_view request_id() const { return request_id_; }
 
     void set_upstream_active(bool active);
 
@@ -99,6 +102,12 @@ public:
 
     void record_upstream(std::string_view address, int status,
                          std::optional<std::chrono::nanoseconds> time);
+
+    // The cluster the router chose (for a `weighted` forward, the one drawn); config memory.
+    void set_upstream_cluster(std::string_view name) { upstream_cluster_ = name; }
+
+    // Tries made against upstream endpoints ($upstream_attempts); 0 when none.
+    void set_upstream_attempts(uint32_t attempts) { upstream_attempts_ = attempts; }
 
     void set_error(ProxyError error) { error_ = error; }
 
@@ -135,6 +144,8 @@ private:
     std::string_view request_method_;
     std::string_view upstream_address_;
     int upstream_status_ = 0;
+    uint32_t upstream_attempts_ = 0;
+    std::string_view upstream_cluster_;
     std::optional<std::chrono::nanoseconds> upstream_time_;
     std::chrono::system_clock::time_point start_wall_;
     std::chrono::steady_clock::time_point start_steady_;

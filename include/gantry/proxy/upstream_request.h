@@ -1,10 +1,12 @@
 #pragma once
 
-// UpstreamRequest: one try of a forwarded request against one endpoint of a cluster. It leases
-// (or opens) an upstream connection, writes the request head and streams the request body from a
-// bounded queue, reads and validates the response and feeds it back to the stream, and tunnels an
-// accepted upgrade. Made by the RouterFilter in the stream's arena; runs as one coroutine on the
-// stream's worker thread, and the stream is not finished before that coroutine ends.
+// UpstreamRequest: a forwarded request against one cluster, try after try. Each try leases (or
+// opens) an upstream connection to an endpoint, writes the request head and streams the request
+// body from a bounded queue, reads and validates the response and feeds it back to the stream,
+// and tunnels an accepted upgrade. Between tries it applies the route's retry policy (conditions,
+// back-off, budget, a bounded body replay buffer) and the cluster's circuit breakers. Made by the
+// RouterFilter in the stream's arena; runs as one coroutine on the stream's worker thread, and
+// the stream is not finished before that coroutine ends.
 
 #include <chrono>
 #include <memory>
@@ -25,10 +27,16 @@
 
 namespace gantry::config {
 struct ForwardAction;
-}
+struct RetryPolicy;
+}  // namespace gantry::config
 
 namespace gantry::upstream {
 class Cluster;
+class CircuitBreaker;
+}  // namespace gantry::upstream
+
+namespace gantry::router {
+enum class TryOutcome : uint8_t;
 }
 
 namespace gantry::http {
@@ -71,13 +79,27 @@ private:
     // queue, deadlines and error mapping.
     friend class http2::UpstreamExchange;
 
-    enum class TimeoutKind : uint8_t { None, Connect, Request, Idle };
+    enum class TimeoutKind : uint8_t { None, Connect, Request, PerTry, Idle };
+    // How one try ended: Finished covers a relayed response, a failure already answered, an
+    // abort and a retry claimed on the response status.
+    enum class TryEnd : uint8_t { Finished, NoConnection, NoResponse };
 
     boost::asio::awaitable<void> run_http2();
 
     boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
-    boost::asio::awaitable<bool> try_once(bool allow_reused, bool* failed_before_response);
+    void begin_try();
+    ProxyError after_failed_try(TryEnd end);
+    boost::asio::awaitable<TryEnd> try_once(bool allow_reused);
     boost::asio::awaitable<bool> acquire_connection(bool allow_reused);
+    boost::asio::awaitable<bool> back_off();
+    int pick_endpoint();
+    bool claim_retry(router::TryOutcome outcome, int status);
+    void release_retry_slot();
+    void prepare_retry();
+    void keep_for_replay(std::string_view data);
+    bool take_connection_slot();
+    void drop_connection_slot();
+    upstream::CircuitBreaker& breaker();
     boost::asio::awaitable<boost::system::error_code> send(std::string_view bytes);
     boost::asio::awaitable<void> pump_body();
     boost::asio::awaitable<bool> read_response(bool* failed_before_response);
@@ -93,6 +115,7 @@ private:
     void arm_idle();
     void arm_timer();
     void on_deadline() noexcept override;
+    void count_timeout(TimeoutKind kind);
 
     Stream& stream_;
     upstream::Cluster& cluster_;
@@ -137,6 +160,20 @@ private:
     TimeoutKind timeout_kind_ = TimeoutKind::None;
     bool is_aborted_ = false;
     bool is_running_ = false;
+
+    // Retries (retry_policy_ is null when this request is never retried).
+    const config::RetryPolicy* retry_policy_ = nullptr;
+    uint32_t attempts_ = 0;         // tries started
+    uint32_t retries_done_ = 0;     // retries claimed
+    uint64_t tried_endpoints_ = 0;  // bit i: endpoint i was tried (the first 64)
+    std::pmr::string replay_;       // the request body so far, while it fits body_buffer
+    bool is_replayable_ = false;
+    bool is_retry_pending_ = false;
+    bool is_interim_relayed_ = false;  // a 1xx reached the client: no retry any more
+    bool is_overflow_ = false;         // a circuit breaker refused this request
+    bool holds_retry_slot_ = false;
+    bool holds_connection_slot_ = false;
+    boost::asio::steady_timer* backoff_timer_ = nullptr;  // while backing off
 };
 
 }  // namespace gantry::proxy

@@ -21,6 +21,7 @@
 #include <gantry/upstream/connection_pool.h>
 #include <gantry/upstream/host_view.h>
 #include <gantry/upstream/load_balancer.h>
+#include <gantry/upstream/traffic_stats.h>
 
 namespace gantry::upstream {
 
@@ -43,6 +44,12 @@ public:
 
     // Index of this cluster's counters in the worker's observability::WorkerMetrics.
     uint32_t metric_id() const { return resolved_->metric_id; }
+
+    // The cluster's process-wide state (circuit breakers, ...), shared by every worker.
+    ClusterShared& shared() const { return *resolved_->shared; }
+
+    // The same, for work that may outlive this generation (mirrored requests).
+    std::shared_ptr<ClusterShared> shared_handle() const { return resolved_->shared; }
 
     size_t endpoint_count() const { return resolved_->endpoints.size(); }
 
@@ -68,6 +75,9 @@ public:
     void on_response(size_t index, int status);
     void on_local_failure(size_t index);
 
+    // Retry, overflow, timeout and mirror counters of this cluster on this worker.
+    TrafficStats& traffic_stats() { return traffic_stats_; }
+
     void sweep(std::chrono::steady_clock::time_point now);
     void close_idle();
 
@@ -89,6 +99,7 @@ private:
     uint64_t view_version_ = 0;          // HealthRegistry::version the view was built from
     Random rng_;                         // draws between priority levels and zones
     std::vector<uint8_t> scratch_mask_;  // a subset's mask minus avoided endpoints
+    TrafficStats traffic_stats_;
 };
 
 }  // namespace gantry::upstream

@@ -9,13 +9,15 @@
 // Thread rules: members are either atomics touched by workers (only where a feature needs exact
 // cross-worker agreement) or state owned by the main thread and published to workers.
 
+#include <gantry/upstream/circuit_breaker.h>
 #include <gantry/upstream/endpoint_health.h>
 
 namespace gantry::upstream {
 
 struct ClusterShared {
     // Features add their own member objects here (circuit breakers, health, outlier state).
-    HealthRegistry health;  // per-endpoint health, ejections and outcome counters
+    HealthRegistry health;           // per-endpoint health, ejections and outcome counters
+    CircuitBreaker circuit_breaker;  // traffic management: limits across workers
 };
 
 }  // namespace gantry::upstream

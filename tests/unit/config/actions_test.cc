@@ -109,16 +109,93 @@ TEST_CASE("forward checks its values", "[config]") {
 )") == Errors{"6:50: rewrite_prefix: must be a path starting with `/`, got `b`"});
 }
 
-TEST_CASE("keys of later forward features are refused with their position", "[config]") {
+TEST_CASE("forward reads weighted clusters, rewrite_regex, retries and mirror", "[config]") {
+    auto config = load_valid(kHead + R"(      - match: { prefix: / }
+        forward:
+          weighted: [{ cluster: app, weight: 90 }, { cluster: other, weight: 10 }]
+          rewrite_regex: { pattern: "^/v1/(.*)$", substitution: "/\\1" }
+          retries:
+            attempts: 3
+            on: [5xx, gateway-error, connect-failure, reset, retriable-4xx]
+            retriable_status: [429]
+            backoff: { base: 10ms }
+            budget: { percent: 30 }
+            methods: [get, POST]
+            body_buffer: 8KiB
+          mirror: { cluster: other, percent: 5 }
+)" + kTail + R"(  - name: other
+    endpoints: [{ address: "10.0.0.2:80" }]
+)");
+    auto forward = std::get<ForwardAction>(config->virtual_hosts[0].routes[0].action);
+    REQUIRE(forward.weighted.size() == 2);
+    CHECK(forward.cluster.empty());
+    CHECK(forward.weighted[0].cluster == "app");
+    CHECK(forward.weighted[1].weight == 10);
+    CHECK(forward.total_weight == 100);
+    REQUIRE(forward.rewrite_regex);
+    CHECK(forward.rewrite_regex->substitution == "/\\1");
+    REQUIRE(forward.retries);
+    const RetryPolicy& retries = *forward.retries;
+    CHECK(retries.attempts == 3);
+    CHECK(retries.on == (kRetryOn5xx | kRetryOnGatewayError | kRetryOnConnectFailure |
+                         kRetryOnReset | kRetryOnRetriable4xx));
+    CHECK(retries.retriable_status == std::vector<int>{429});
+    CHECK(retries.backoff_base == 10ms);
+    CHECK(retries.backoff_max == 100ms);  // 10 x base, as Envoy
+    REQUIRE(retries.budget);
+    CHECK(retries.budget->percent == 30);
+    CHECK(retries.budget->min_concurrency == 3);
+    CHECK(retries.methods == std::vector<std::string>{"GET", "POST"});
+    CHECK(retries.body_buffer == 8192);
+    REQUIRE(forward.mirror);
+    CHECK(forward.mirror->cluster == "other");
+    CHECK(forward.mirror->percent == 5);
+}
+
+TEST_CASE("retries default to Envoy's values and idempotent methods", "[config]") {
+    auto forward = std::get<ForwardAction>(only_action(R"(      - match: { prefix: / }
+        forward: { cluster: app, retries: { on: [5xx] }, mirror: { cluster: app } }
+)"));
+    REQUIRE(forward.retries);
+    CHECK(forward.retries->attempts == 1);
+    CHECK(forward.retries->backoff_base == 25ms);
+    CHECK(forward.retries->backoff_max == 250ms);
+    CHECK_FALSE(forward.retries->budget);
+    CHECK(forward.retries->methods ==
+          std::vector<std::string>{"GET", "HEAD", "OPTIONS", "PUT", "DELETE"});
+    CHECK(forward.retries->body_buffer == 64 * 1024);
+    REQUIRE(forward.mirror);
+    CHECK(forward.mirror->percent == 100);
+}
+
+TEST_CASE("bad traffic-management keys are reported with their position", "[config]") {
     CHECK(route_errors(R"(      - match: { prefix: / }
         forward:
+          cluster: app
           weighted: [{ cluster: app, weight: 1 }]
-          retries: { attempts: 2 }
-          mirror: { cluster: app, percent: 10 }
-          rewrite_regex: { pattern: a, substitution: b }
-)") == Errors{"7:11: `weighted` is not supported yet", "8:11: `retries` is not supported yet",
-              "9:11: `mirror` is not supported yet",
-              "10:11: `rewrite_regex` is not supported yet"});
+          retries: { attempts: 11, on: [6xx], backoff: { base: 50ms, max: 10ms } }
+          mirror: { cluster: nowhere, percent: 101 }
+          rewrite_regex: { pattern: "(", substitution: b }
+)") == Errors{"8:21: `cluster` and `weighted` cannot be used together",
+              "9:32: attempts: must be between 0 and 10, got 11",
+              "9:41: on: unknown value `6xx`: expected one of 5xx, gateway-error, "
+              "connect-failure, reset, retriable-4xx",
+              "9:75: max: must not be less than `base`",
+              "10:30: route forwards to cluster `nowhere`, which is not defined",
+              "10:48: percent: must be between 0 and 100, got 101",
+              "11:37: invalid regex `(`: missing ): ("});
+    CHECK(route_errors(R"(      - match: { prefix: / }
+        forward:
+          weighted: [{ cluster: app, weight: 0 }, { cluster: app, weight: 1 }]
+          retries: { attempts: 1 }
+          rewrite_regex: { pattern: "a", substitution: "\\2" }
+)") == Errors{"7:62: cluster `app` is listed twice in `weighted`",
+              "8:20: retries need `on` or `retriable_status`; otherwise nothing is retried",
+              "9:56: substitution: Rewrite schema requests 2 matches, but the regexp only has 0 "
+              "parenthesized subexpressions."});
+    CHECK(route_errors(R"(      - match: { prefix: / }
+        forward: { weighted: [{ cluster: app, weight: 0 }] }
+)") == Errors{"6:30: the weights add up to 0, so no request could be forwarded"});
 }
 
 TEST_CASE("respond reads status, body and content type with defaults", "[config]") {

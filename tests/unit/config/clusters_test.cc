@@ -131,10 +131,8 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
   - name: a
     endpoints: [{ address: "10.0.0.1:80" }]
     tls: { sni: a }
-    circuit_breakers: {}
     dns_refresh: 0s
-)") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
-              "6:18: dns_refresh: must be greater than 0"});
+)") == Errors{"4:5: `tls` is not supported yet", "5:18: dns_refresh: must be greater than 0"});
 }
 
 TEST_CASE("health_check is read with its defaults", "[config]") {
@@ -297,4 +295,30 @@ TEST_CASE("zone_aware rejects bad counts and priorities", "[config]") {
               "4:28: enabled: expected true or false, got `maybe`",
               "4:47: must be between 1 and 1000000, got 0",
               "4:52: unknown key `size` in zone_aware"});
+}
+
+TEST_CASE("circuit breakers default to Envoy's thresholds and read overrides", "[config]") {
+    auto config = load_valid(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+  - name: b
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_connections: 10, max_pending: 0, max_requests: 5, max_retries: 1 }
+)");
+    const CircuitBreakerConfig& defaults = config->clusters[0].circuit_breakers;
+    CHECK(defaults.max_connections == 1024);
+    CHECK(defaults.max_pending == 1024);
+    CHECK(defaults.max_requests == 1024);
+    CHECK(defaults.max_retries == 3);
+    const CircuitBreakerConfig& set = config->clusters[1].circuit_breakers;
+    CHECK(set.max_connections == 10);
+    CHECK(set.max_pending == 0);
+    CHECK(set.max_requests == 5);
+    CHECK(set.max_retries == 1);
+    CHECK(errors_of(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_request: 5 }
+)") == Errors{"14:25: unknown key `max_request` in circuit_breakers (did you mean "
+              "`max_requests`?)"});
 }

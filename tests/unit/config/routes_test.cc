@@ -170,3 +170,21 @@ TEST_CASE("header mutations refuse framing headers, host, bad names and duplicat
            "10:46: add: `connection` is managed by gantry and cannot be changed here",
        });
 }
+
+TEST_CASE("header values may use known $variables only", "[config]") {
+    auto route = only_route(R"(      - match: { prefix: / }
+        respond: { status: 200 }
+        request_headers: { set: { x-client: "$remote_addr", x-id: "${request_id}-$$" } }
+)");
+    CHECK(route.request_headers.set[0].second == "$remote_addr");
+    CHECK(route.request_headers.set[1].second == "${request_id}-$$");
+    CHECK(route_errors(R"(      - match: { prefix: / }
+        respond: { status: 200 }
+        response_headers: { add: { x-a: "$remote_adr", x-b: "5 $" } }
+)") == Errors{
+           "7:41: add: unknown variable `$remote_adr`; known: $remote_addr, $request_id, $host, "
+           "$scheme, $request_method, $uri",
+           "7:61: add: `$` must start a variable ($remote_addr, $request_id, $host, $scheme, "
+           "$request_method, $uri) or be written `$$`",
+       });
+}

@@ -443,6 +443,17 @@ TEST_CASE("every variable renders as nginx prints it", "[access_log]") {
           "upstream_timeout|Mozilla/5.0 (X11)\n");
 }
 
+TEST_CASE("$upstream_attempts prints the tries made, - when none", "[access_log]") {
+    ScopedTimeZone tz("UTC0");
+    AccessLogRecord record;
+    record.start_time = log_moment();
+    CHECK(render("[$upstream_attempts]", record) == "[-]\n");
+    record.upstream_attempts = 1;
+    CHECK(render("[$upstream_attempts]", record) == "[1]\n");
+    record.upstream_attempts = 3;
+    CHECK(render("${upstream_attempts} tries", record) == "3 tries\n");
+}
+
 TEST_CASE("variables without a value print -", "[access_log]") {
     ScopedTimeZone tz("UTC0");
     AccessLogRecord record;
