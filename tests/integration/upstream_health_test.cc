@@ -122,6 +122,31 @@ TEST_CASE("a failing upstream is ejected within one interval and returns after t
     CHECK(back_after < 3500ms);
 }
 
+TEST_CASE("an ejection survives a reload that changes the cluster", "[integration][outlier]") {
+    Three three;
+    auto outlier = [](const std::string& connect_timeout) {
+        return config("    connect_timeout: " + connect_timeout + R"(
+    outlier_detection:
+      consecutive_5xx: 3
+      interval: 300ms
+      base_ejection_time: 30s
+      max_ejection_percent: 50
+)");
+    };
+    GantryProcess gantry(outlier("1s"), three.options());
+    three.c_failing = true;
+    until(gantry.port(), 3000ms, [](const std::string& batch) {
+        return count(batch, 'C') == 0 && count(batch, '-') == 0;
+    });
+    REQUIRE(count(send(gantry.port(), 30), 'C') == 0);
+    three.c_failing = false;
+    // A new fingerprint: the workers build new Clusters, which read the same endpoint states.
+    gantry.write_config(outlier("2s"));
+    REQUIRE(gantry.reload().applied);
+    std::this_thread::sleep_for(700ms);  // two sweeps of the new generation
+    CHECK(count(send(gantry.port(), 60), 'C') == 0);
+}
+
 TEST_CASE("a health check marks an endpoint down and up again", "[integration][health_check]") {
     Three three;
     GantryProcess gantry(config(R"(    health_check:
