@@ -64,12 +64,32 @@ struct Limits {
 
 enum class Protocol { Http1, Http2 };
 
+struct TlsCertificateConfig {
+    std::string cert;  // PEM chain path: the leaf first
+    std::string key;   // PEM private key path
+};
+
+enum class TlsVersion { Tls12, Tls13 };
+
+enum class ClientAuth { None, Optional, Required };
+
+// A listener's `tls:`; checked at load (files readable, each key matches its certificate).
+struct ListenerTlsConfig {
+    std::vector<TlsCertificateConfig> certificates;  // SNI picks by SAN; the first is the default
+    TlsVersion min_version = TlsVersion::Tls12;
+    std::vector<std::string> alpn;  // empty = derived from the listener's protocols
+    std::string client_ca;          // empty = no client certificates asked for
+    ClientAuth client_auth = ClientAuth::None;
+    Duration handshake_timeout = std::chrono::seconds(10);
+};
+
 struct ListenerConfig {
     std::string name;
     std::vector<HostPort> listen;
     std::vector<Protocol> protocols{Protocol::Http1};
     std::vector<std::string> virtual_hosts;  // names, in order; resolved and checked at load
     Limits limits;                           // top-level limits with this listener's overrides
+    std::optional<ListenerTlsConfig> tls;    // absent = plain TCP
 };
 
 struct HeaderMutation {

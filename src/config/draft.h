@@ -45,6 +45,9 @@ void parse_settings(const Fields& top, ConfigSnapshot& out);
 // Applies the keys of a `limits` mapping on top of `limits`.
 void parse_limits(LoadContext& ctx, const YAML::Node& node, Limits& limits);
 
+// listener_tls.cc: a listener's `tls:` section (certificate files are read and checked).
+ListenerTlsConfig parse_listener_tls(LoadContext& ctx, const YAML::Node& node);
+
 // listeners.cc, virtual_hosts.cc, clusters.cc: one list item each, appended to the draft.
 void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft);
 void parse_virtual_host(LoadContext& ctx, const YAML::Node& node, Draft& draft);

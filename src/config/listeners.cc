@@ -59,8 +59,9 @@ void parse_virtual_host_names(const Fields& fields, ListenerConfig& listener,
 }  // namespace
 
 void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
-    Fields fields(ctx, node, "listener", {"name", "listen", "protocols", "virtual_hosts", "limits"},
-                  {"tls", "http_filters", "mode", "sni_routes"});
+    Fields fields(ctx, node, "listener",
+                  {"name", "listen", "protocols", "virtual_hosts", "limits", "tls"},
+                  {"http_filters", "mode", "sni_routes"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -86,6 +87,9 @@ void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     parse_virtual_host_names(fields, listener, marks);
     if (const YAML::Node* limits = fields.get("limits")) {
         parse_limits(ctx, *limits, listener.limits);
+    }
+    if (const YAML::Node* tls = fields.get("tls")) {
+        listener.tls = parse_listener_tls(ctx, *tls);
     }
     draft.snapshot.listeners.push_back(std::move(listener));
     draft.listener_marks.push_back(std::move(marks));

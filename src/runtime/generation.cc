@@ -99,9 +99,18 @@ std::shared_ptr<const Generation> Generation::build(
     }
     for (const auto& listener : cfg.listeners) {
         ListenerRuntime runtime{
-            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}};
+            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}, {}};
         for (const auto& address : listener.listen) {
             if (!resolve_host_port(address, runtime.addresses, error)) {
+                *error = "listener `" + listener.name + "`: " + *error;
+                return nullptr;
+            }
+        }
+        if (listener.tls) {
+            // No HTTP/2 handler yet: ALPN offers http/1.1 only (see ServerContext::build).
+            runtime.tls = tls::ServerContext::build(listener.name, *listener.tls,
+                                                    /*offer_h2=*/false, error);
+            if (!runtime.tls) {
                 *error = "listener `" + listener.name + "`: " + *error;
                 return nullptr;
             }

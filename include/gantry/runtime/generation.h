@@ -17,6 +17,7 @@
 #include <gantry/http/http1_parser.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/router/route_table.h>
+#include <gantry/tls/server_context.h>
 #include <gantry/upstream/cluster_shared.h>
 
 namespace gantry::runtime {
@@ -40,6 +41,7 @@ struct ListenerRuntime {
     router::RouteTable routes;
     http::Http1Limits limits;
     std::vector<boost::asio::ip::tcp::endpoint> addresses;
+    std::shared_ptr<const tls::ServerContext> tls;  // null for a plain-TCP listener
 };
 
 class Generation {
