@@ -8,6 +8,7 @@
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/tls/connection_info.h>
 
 namespace gantry::proxy {
 
@@ -106,6 +107,8 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     }
     prepare_forwarded_request(head, stream_.connection().remote_ip(), stream_.connection().scheme(),
                               is_upgrade);
+    const tls::ConnectionInfo* tls = stream_.connection().tls_info();
+    set_client_cert_details(head, tls ? std::string_view(tls->client_cert_details) : "");
     if (head.expects_continue && head.has_body()) {
         stream_.connection().write_continue();
     }
