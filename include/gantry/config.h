@@ -83,6 +83,14 @@ struct ListenerTlsConfig {
     Duration handshake_timeout = std::chrono::seconds(10);
 };
 
+enum class ListenerMode { Http, TlsPassthrough };
+
+// One `sni_routes` item of a tls_passthrough listener.
+struct SniRoute {
+    std::vector<std::string> server_names;  // exact names or "*.suffix", lower-case
+    std::string cluster;
+};
+
 struct ListenerConfig {
     std::string name;
     std::vector<HostPort> listen;
@@ -90,6 +98,11 @@ struct ListenerConfig {
     std::vector<std::string> virtual_hosts;  // names, in order; resolved and checked at load
     Limits limits;                           // top-level limits with this listener's overrides
     std::optional<ListenerTlsConfig> tls;    // absent = plain TCP
+    ListenerMode mode = ListenerMode::Http;
+    // tls_passthrough: the cluster each SNI goes to (first listed wins), else default_cluster
+    // (empty = close the connection).
+    std::vector<SniRoute> sni_routes;
+    std::string default_cluster;
 };
 
 struct HeaderMutation {

@@ -99,7 +99,13 @@ std::shared_ptr<const Generation> Generation::build(
     }
     for (const auto& listener : cfg.listeners) {
         ListenerRuntime runtime{
-            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}, {}};
+            &listener, router::RouteTable(cfg, listener), parser_limits(listener.limits), {}, {},
+            {}};
+        for (size_t i = 0; i < listener.sni_routes.size(); ++i) {
+            for (const auto& name : listener.sni_routes[i].server_names) {
+                runtime.sni_routes.add(name, i);
+            }
+        }
         for (const auto& address : listener.listen) {
             if (!resolve_host_port(address, runtime.addresses, error)) {
                 *error = "listener `" + listener.name + "`: " + *error;

@@ -18,6 +18,7 @@
 #include <gantry/observability/access_log.h>
 #include <gantry/router/route_table.h>
 #include <gantry/tls/server_context.h>
+#include <gantry/tls/sni_table.h>
 #include <gantry/upstream/cluster_shared.h>
 
 namespace gantry::runtime {
@@ -42,6 +43,7 @@ struct ListenerRuntime {
     http::Http1Limits limits;
     std::vector<boost::asio::ip::tcp::endpoint> addresses;
     std::shared_ptr<const tls::ServerContext> tls;  // null for a plain-TCP listener
+    tls::SniTable sni_routes;  // tls_passthrough: server name -> index in config->sni_routes
 };
 
 class Generation {

@@ -26,6 +26,8 @@ public:
     const std::string& name() const { return name_; }
 
 private:
+    bool is_passthrough() const;
+
     Worker& worker_;
     std::string name_;
     boost::asio::ip::tcp::acceptor acceptor_;
