@@ -162,8 +162,8 @@ def verdict(value, reference, higher_is_better):
 
 
 def target_table(med, data):
-    a, b = med.get("a", {}), med.get("b", {})
-    crashed = {s for s in ("a", "b") if "gantry" in failed_in(data, s)}
+    a, b, d = med.get("a", {}), med.get("b", {}), med.get("d", {})
+    crashed = {s for s in ("a", "b", "d") if "gantry" in failed_in(data, s)}
 
     def get(per, proxy, key):
         return per.get(proxy, {}).get(key)
@@ -174,6 +174,9 @@ def target_table(med, data):
          False, 3, "a"),
         ("(a) p99 <= HAProxy", get(a, "gantry", "p99"), get(a, "haproxy", "p99"), False, 3, "a"),
         ("(b) MiB/s >= nginx", get(b, "gantry", "mibps"), get(b, "nginx", "mibps"), True, 1, "b"),
+        ("(d) TLS req/s >= the better peer", get(d, "gantry", "rps"),
+         max((v for v in (get(d, "nginx", "rps"), get(d, "haproxy", "rps")) if v is not None),
+             default=None), True, 0, "d"),
         ("idle KiB/conn <= HAProxy", single(data, "idle", "gantry", "kib_per_conn"),
          single(data, "idle", "haproxy", "kib_per_conn"), False, 2, None),
         ("instructions/request <= nginx", single(data, "instr", "gantry", "ir_per_req"),
