@@ -525,7 +525,7 @@ machine_load() {  # percent of all CPUs busy over one second (run before startin
     sleep 1
     b1=$(busy_ticks)
     awk -v t=$((b1 - b0)) -v hz="$CLK_TCK" -v n="$(nproc)" \
-        'BEGIN {v = 100 * t / hz / n; printf "%.0f", v > 100 ? 100 : v}'
+        'BEGIN {v = 100 * t / hz / n; printf "%.0f", (v > 100 ? 100 : v)}'
 }
 
 wait_quiet() {  # with --wait-quiet S: wait up to S seconds for other jobs to leave the CPUs

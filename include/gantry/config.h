@@ -184,6 +184,15 @@ struct EndpointConfig {
     std::string zone;
 };
 
+// A cluster's `tls:`: TLS to the endpoints. Files are checked at load.
+struct ClusterTlsConfig {
+    std::string sni;     // server name sent and verified; empty = the endpoint's host name
+    std::string ca;      // PEM bundle; empty = the system's trusted CAs
+    bool verify = true;  // verify the chain and the name
+    std::string cert;    // client certificate (mTLS to the upstream); empty = none
+    std::string key;
+};
+
 struct PoolConfig {
     uint32_t max_idle_per_endpoint = 64;
     Duration idle_timeout = std::chrono::seconds(60);
@@ -197,6 +206,7 @@ struct ClusterConfig {
     Protocol protocol = Protocol::Http1;
     Duration connect_timeout = std::chrono::seconds(1);
     PoolConfig pool;
+    std::optional<ClusterTlsConfig> tls;  // absent = plain TCP
 };
 
 // Where a config key came from, for messages and for `check`.

@@ -76,8 +76,8 @@ void parse_pool(LoadContext& ctx, const YAML::Node& node, PoolConfig& pool) {
 void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(
         ctx, node, "cluster",
-        {"name", "endpoints", "lb", "least_request", "protocol", "connect_timeout", "pool"},
-        {"tls", "circuit_breakers", "outlier_detection", "health_check", "dns_refresh", "hash_on",
+        {"name", "endpoints", "lb", "least_request", "protocol", "connect_timeout", "pool", "tls"},
+        {"circuit_breakers", "outlier_detection", "health_check", "dns_refresh", "hash_on",
          "zone_aware"});
     if (!fields.is_mapping()) {
         return;
@@ -103,6 +103,9 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
         fields.read("connect_timeout", read_positive_duration).value_or(cluster.connect_timeout);
     if (const YAML::Node* pool = fields.get("pool")) {
         parse_pool(ctx, *pool, cluster.pool);
+    }
+    if (const YAML::Node* tls = fields.get("tls")) {
+        cluster.tls = parse_cluster_tls(ctx, *tls);
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

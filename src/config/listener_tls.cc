@@ -94,7 +94,45 @@ void parse_client_auth(const Fields& fields, ListenerTlsConfig& tls) {
     }
 }
 
+void check_file(LoadContext& ctx, const Fields& fields, std::string_view key, std::string& out) {
+    if (auto path = fields.read(key, read_path)) {
+        std::string problem = tls::check_ca_file(*path);
+        if (!problem.empty()) {
+            ctx.error(*fields.get(key), std::string(key) + ": " + problem);
+        }
+        out = std::move(*path);
+    }
+}
+
 }  // namespace
+
+ClusterTlsConfig parse_cluster_tls(LoadContext& ctx, const YAML::Node& node) {
+    ClusterTlsConfig tls;
+    Fields fields(ctx, node, "tls", {"sni", "ca", "verify", "cert", "key"});
+    if (!fields.is_mapping()) {
+        return tls;
+    }
+    tls.sni = fields.read("sni", read_name).value_or("");
+    tls.verify = fields.read("verify", read_bool).value_or(tls.verify);
+    check_file(ctx, fields, "ca", tls.ca);
+    if (fields.was_written("cert") != fields.was_written("key")) {
+        ctx.error(node, "tls needs both `cert` and `key` for a client certificate");
+        return tls;
+    }
+    if (fields.get("cert") != nullptr) {
+        auto cert = fields.read("cert", read_path);
+        auto key = fields.read("key", read_path);
+        if (cert && key) {
+            std::string problem = tls::check_key_pair(*cert, *key);
+            if (!problem.empty()) {
+                ctx.error(*fields.get("cert"), problem);
+            }
+            tls.cert = std::move(*cert);
+            tls.key = std::move(*key);
+        }
+    }
+    return tls;
+}
 
 ListenerTlsConfig parse_listener_tls(LoadContext& ctx, const YAML::Node& node) {
     ListenerTlsConfig tls;

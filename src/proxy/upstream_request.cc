@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <gantry/config.h>
 #include <gantry/http/hop_by_hop.h>
@@ -13,6 +15,7 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/runtime/log.h>
 #include <gantry/runtime/nonblocking_write.h>
 #include <gantry/upstream/cluster.h>
 
@@ -181,6 +184,9 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     arm_timer();
     auto [ec] =
         co_await connection_->socket.async_connect(cluster_.endpoint(index).endpoint, kAwait);
+    if (!ec && cluster_.tls() != nullptr && !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
+        ec = co_await handshake(index);  // within connect_timeout, like the TCP connect
+    }
     connect_deadline_ = kNever;
     if (ec || is_aborted_ || timeout_kind_ != TimeoutKind::None) {
         connection_.reset();
@@ -190,6 +196,24 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     connection_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     connection_->socket.non_blocking(true, ignored);  // for the inline write in send()
     co_return true;
+}
+
+asio::awaitable<boost::system::error_code> UpstreamRequest::handshake(size_t index) {
+    upstream::ConnectionPool& pool = cluster_.pool(index);
+    SSL* ssl = cluster_.tls()->new_ssl(cluster_.endpoint(index).host, pool.tls_session());
+    if (ssl == nullptr) {
+        co_return asio::error::no_memory;
+    }
+    boost::system::error_code ignored;
+    connection_->socket.non_blocking(true, ignored);
+    connection_->transport.attach_tls(ssl);
+    boost::system::error_code ec = co_await connection_->transport.async_handshake();
+    if (ec && timeout_kind_ == TimeoutKind::None && !is_aborted_) {
+        long verify = SSL_get_verify_result(ssl);
+        log::warn("upstream TLS to ", cluster_.endpoint(index).text, " failed: ",
+                  verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message());
+    }
+    co_return ec;
 }
 
 void UpstreamRequest::serialize_head() {
@@ -225,13 +249,12 @@ asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_vie
     // A request head almost always fits the socket buffer: write it now, and go through the
     // event loop only for what the socket did not take.
     boost::system::error_code ec;
-    size_t written = runtime::write_now(connection_->socket, asio::buffer(bytes), ec);
+    size_t written = connection_->transport.write_now(asio::buffer(bytes), ec);
     if (ec || written == bytes.size()) {
         co_return ec;
     }
     bytes.remove_prefix(written);
-    auto [write_ec, n] =
-        co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
+    auto [write_ec, n] = co_await connection_->transport.async_write(asio::buffer(bytes));
     co_return write_ec;
 }
 
@@ -274,7 +297,7 @@ asio::awaitable<void> UpstreamRequest::pump_body() {
                 asio::buffer(chunk_header.data(), header_size), asio::buffer(body_sending_),
                 asio::buffer("\r\n", is_chunked ? 2 : 0)};
             arm_idle();
-            auto [ec, n] = co_await asio::async_write(connection_->socket, buffers, kAwait);
+            auto [ec, n] = co_await connection_->transport.async_write(buffers);
             body_sending_.clear();
             if (ec) {
                 break;
@@ -285,8 +308,7 @@ asio::awaitable<void> UpstreamRequest::pump_body() {
             if (is_chunked) {
                 std::string last;
                 http::append_last_chunk(trailers_ ? *trailers_ : http::HeaderMap(), last);
-                auto [ec, n] =
-                    co_await asio::async_write(connection_->socket, asio::buffer(last), kAwait);
+                auto [ec, n] = co_await connection_->transport.async_write(asio::buffer(last));
                 if (ec) {
                     break;
                 }

@@ -26,6 +26,11 @@ std::string cluster_fingerprint(const config::ClusterConfig& cluster,
         << cluster.least_request_choices << '|' << static_cast<int>(cluster.protocol) << '|'
         << cluster.connect_timeout.count() << '|' << cluster.pool.max_idle_per_endpoint << '|'
         << cluster.pool.idle_timeout.count();
+    // Pooled connections speak what the cluster's TLS settings made them speak.
+    if (cluster.tls) {
+        out << "|tls:" << cluster.tls->sni << '|' << cluster.tls->ca << '|' << cluster.tls->verify
+            << '|' << cluster.tls->cert << '|' << cluster.tls->key;
+    }
     for (const auto& endpoint : endpoints) {
         out << '|' << endpoint.text << '*' << endpoint.weight;
     }
@@ -86,7 +91,15 @@ std::shared_ptr<const Generation> Generation::build(
                 return nullptr;
             }
             for (const auto& address : addresses) {
-                resolved.endpoints.push_back({address, endpoint_text(address), endpoint.weight});
+                resolved.endpoints.push_back(
+                    {address, endpoint_text(address), endpoint.weight, endpoint.address.host});
+            }
+        }
+        if (cluster.tls) {
+            resolved.tls = tls::ClientContext::build(*cluster.tls, error);
+            if (!resolved.tls) {
+                *error = "cluster `" + cluster.name + "`: " + *error;
+                return nullptr;
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);

@@ -8,6 +8,7 @@
 // OpenSSL's WANT_READ / WANT_WRITE to readiness waits on the same socket.
 // Owned by one connection; touched only by its worker's thread.
 
+#include <array>
 #include <cstddef>
 #include <tuple>
 
@@ -83,6 +84,17 @@ public:
                                         boost::asio::as_tuple(boost::asio::use_awaitable));
     }
 
+    // Writes all of several buffers (a chunk header, its data, its CRLF), in order.
+    template <size_t N>
+    boost::asio::awaitable<ReadResult> async_write(
+        const std::array<boost::asio::const_buffer, N>& buffers) {
+        if (ssl_) {
+            return tls_async_write_all(buffers);
+        }
+        return boost::asio::async_write(socket_, buffers,
+                                        boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+
     // Waits until a read would find something (with TLS: at once when decrypted bytes wait).
     boost::asio::awaitable<std::tuple<boost::system::error_code>> async_wait_readable() {
         if (ssl_) {
@@ -108,6 +120,24 @@ private:
     size_t tls_write_now(boost::asio::const_buffer bytes, boost::system::error_code& ec);
     boost::asio::awaitable<ReadResult> tls_async_read_some(boost::asio::mutable_buffer buffer);
     boost::asio::awaitable<ReadResult> tls_async_write(boost::asio::const_buffer bytes);
+
+    template <size_t N>
+    boost::asio::awaitable<ReadResult> tls_async_write_all(
+        std::array<boost::asio::const_buffer, N> buffers) {
+        size_t total = 0;
+        for (const auto& buffer : buffers) {
+            if (buffer.size() == 0) {
+                continue;
+            }
+            auto [ec, n] = co_await tls_async_write(buffer);
+            total += n;
+            if (ec) {
+                co_return ReadResult{ec, total};
+            }
+        }
+        co_return ReadResult{boost::system::error_code{}, total};
+    }
+
     boost::asio::awaitable<std::tuple<boost::system::error_code>> tls_async_wait_readable();
     // Waits for the readiness OpenSSL asked for in its last call.
     boost::asio::awaitable<boost::system::error_code> wait_for_tls();

@@ -64,6 +64,8 @@ private:
     boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
     boost::asio::awaitable<bool> try_once(bool allow_reused, bool* failed_before_response);
     boost::asio::awaitable<bool> acquire_connection(bool allow_reused);
+    // Upstream TLS on the fresh connection to endpoint `index`.
+    boost::asio::awaitable<boost::system::error_code> handshake(size_t index);
     boost::asio::awaitable<boost::system::error_code> send(std::string_view bytes);
     boost::asio::awaitable<void> pump_body();
     boost::asio::awaitable<bool> read_response(bool* failed_before_response);

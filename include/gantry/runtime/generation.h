@@ -17,6 +17,7 @@
 #include <gantry/http/http1_parser.h>
 #include <gantry/observability/access_log.h>
 #include <gantry/router/route_table.h>
+#include <gantry/tls/client_context.h>
 #include <gantry/tls/server_context.h>
 #include <gantry/tls/sni_table.h>
 #include <gantry/upstream/cluster_shared.h>
@@ -27,6 +28,7 @@ struct ResolvedEndpoint {
     boost::asio::ip::tcp::endpoint endpoint;
     std::string text;  // "ip:port" for logs and $upstream_addr
     uint32_t weight = 1;
+    std::string host;  // as configured (a name or an IP literal): what upstream TLS verifies
 };
 
 struct ResolvedCluster {
@@ -35,6 +37,7 @@ struct ResolvedCluster {
     std::string fingerprint;  // equal fingerprints: a reload keeps the worker's cluster state
     // Process-wide state; the same object across reloads for a cluster of the same name.
     std::shared_ptr<upstream::ClusterShared> shared;
+    std::shared_ptr<const tls::ClientContext> tls;  // null for plain TCP
 };
 
 struct ListenerRuntime {

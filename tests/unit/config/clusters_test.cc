@@ -134,15 +134,33 @@ TEST_CASE("keys of later cluster features are refused with their position", "[co
     CHECK(errors_of(R"(clusters:
   - name: a
     endpoints: [{ address: "10.0.0.1:80" }]
-    tls: { sni: a }
     circuit_breakers: {}
     outlier_detection: {}
     health_check: { path: / }
     dns_refresh: 30s
     hash_on: source_ip
     zone_aware: { enabled: true }
-)") == Errors{"4:5: `tls` is not supported yet", "5:5: `circuit_breakers` is not supported yet",
-              "6:5: `outlier_detection` is not supported yet",
-              "7:5: `health_check` is not supported yet", "8:5: `dns_refresh` is not supported yet",
-              "9:5: `hash_on` is not supported yet", "10:5: `zone_aware` is not supported yet"});
+)") == Errors{"4:5: `circuit_breakers` is not supported yet",
+              "5:5: `outlier_detection` is not supported yet",
+              "6:5: `health_check` is not supported yet", "7:5: `dns_refresh` is not supported yet",
+              "8:5: `hash_on` is not supported yet", "9:5: `zone_aware` is not supported yet"});
+}
+
+TEST_CASE("a cluster's tls section is read and its files checked", "[config][tls]") {
+    auto config = load_valid(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:443" }]
+    tls: { sni: api.internal, verify: false }
+)");
+    REQUIRE(config->clusters[0].tls);
+    CHECK(config->clusters[0].tls->sni == "api.internal");
+    CHECK_FALSE(config->clusters[0].tls->verify);
+    CHECK(config->clusters[0].tls->ca.empty());
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:443" }]
+    tls: { ca: /nonexistent/ca.pem, cert: /nonexistent/c.pem, verify: maybe }
+)") == Errors{"4:10: tls needs both `cert` and `key` for a client certificate",
+              "4:16: ca: cannot read `/nonexistent/ca.pem`: No such file or directory",
+              "4:71: verify: expected true or false, got `maybe`"});
 }
