@@ -171,8 +171,8 @@ def scaled(value, factor):
 
 
 def target_table(med, data):
-    a, b, t = med.get("a", {}), med.get("b", {}), med.get("t", {})
-    crashed = {s for s in ("a", "b", "t") if "gantry" in failed_in(data, s)}
+    a, b, t, d = med.get("a", {}), med.get("b", {}), med.get("t", {}), med.get("d", {})
+    crashed = {s for s in ("a", "b", "t", "d") if "gantry" in failed_in(data, s)}
 
     def get(per, proxy, key):
         return per.get(proxy, {}).get(key)
@@ -185,6 +185,9 @@ def target_table(med, data):
         ("(b) MiB/s >= nginx", get(b, "gantry", "mibps"), get(b, "nginx", "mibps"), True, 1, "b"),
         ("(t) req/s >= 95% of gantry's (a)", get(t, "gantry", "rps"),
          scaled(get(a, "gantry", "rps"), 0.95), True, 0, "t"),
+        ("(d) TLS req/s >= the better peer", get(d, "gantry", "rps"),
+         max((v for v in (get(d, "nginx", "rps"), get(d, "haproxy", "rps")) if v is not None),
+             default=None), True, 0, "d"),
         ("idle KiB/conn <= HAProxy", single(data, "idle", "gantry", "kib_per_conn"),
          single(data, "idle", "haproxy", "kib_per_conn"), False, 2, None),
         ("instructions/request <= nginx", single(data, "instr", "gantry", "ir_per_req"),

@@ -60,15 +60,21 @@ if [[ -z $OUT ]]; then
     ((QUICK)) && OUT=${OUT%.md}-quick.md
 fi
 
-# Scenarios: URL path, wrk connections, extra wrk arguments, body size, description.
-SCENARIOS=(a b c t)
-declare -A S_PATH=([a]=/64 [b]=/1m [c]=/64 [t]=/64t)
-declare -A S_CONNS=([a]=64 [b]=16 [c]=64 [t]=64)
-declare -A S_HEADER=([a]="" [b]="" [c]="Connection: close" [t]="")
-declare -A S_BODY=([a]=64 [b]=1048576 [c]=64 [t]=64)
+# Scenarios: URL path, wrk connections, extra wrk arguments, body size, description. (d) and
+# (e) speak TLS 1.3 to the proxy (its TLS listener: an ECDSA P-256 certificate made at start-up,
+# the same for every proxy); (e) makes a full handshake per request (wrk does not resume).
+# SCENARIO_LIST picks a subset, e.g. SCENARIO_LIST="d e".
+SCENARIOS=(${SCENARIO_LIST:-a b c t d e})
+declare -A S_PATH=([a]=/64 [b]=/1m [c]=/64 [t]=/64t [d]=/64 [e]=/64)
+declare -A S_CONNS=([a]=64 [b]=16 [c]=64 [t]=64 [d]=64 [e]=64)
+declare -A S_HEADER=([a]="" [b]="" [c]="Connection: close" [t]="" [d]="" [e]="Connection: close")
+declare -A S_BODY=([a]=64 [b]=1048576 [c]=64 [t]=64 [d]=64 [e]=64)
+declare -A S_TLS=([d]=1 [e]=1)
 declare -A S_DESC=([a]="64 B, 64 keep-alive conns" [b]="1 MiB, 16 keep-alive conns"
     [c]="64 B, new connection per request, 64 conns"
-    [t]="as (a) on a gantry route with retries, per_try_timeout and a 0% mirror")
+    [t]="as (a) on a gantry route with retries, per_try_timeout and a 0% mirror"
+    [d]="TLS 1.3, 64 B, 64 keep-alive conns"
+    [e]="TLS 1.3, 64 B, new TLS connection (full handshake) per request, 64 conns")
 DIRECT_SCENARIOS=${DIRECT_SCENARIOS:-b}  # the client straight to the upstream, as a reference
 GANTRY_ONLY_SCENARIOS=${GANTRY_ONLY_SCENARIOS:-t}  # gantry features the other proxies lack
 
@@ -200,6 +206,16 @@ declare -A PORT=([gantry]=$GANTRY_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PO
     [gantry_lr]=$GANTRY_LR_PORT)
 # HTTP/2 cleartext (h2c, prior knowledge) listeners of the same processes, for the h2 phase.
 declare -A H2_PORT=([gantry]=$GANTRY_H2_PORT [nginx]=$NGINX_H2_PORT [haproxy]=$HAPROXY_H2_PORT)
+read -r GANTRY_TLS_PORT NGINX_TLS_PORT HAPROXY_TLS_PORT <<<"$(free_ports 3)"
+declare -A TLS_PORT=([gantry]=$GANTRY_TLS_PORT [nginx]=$NGINX_TLS_PORT [haproxy]=$HAPROXY_TLS_PORT)
+
+# One certificate for every proxy's TLS listener (haproxy wants certificate and key in one file).
+CERT_DIR=$TMP/tls
+mkdir -p "$CERT_DIR"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
+    -addext subjectAltName=DNS:bench.test -keyout "$CERT_DIR/key.pem" -out "$CERT_DIR/cert.pem" \
+    2>/dev/null || die "openssl could not make the bench certificate"
+cat "$CERT_DIR/cert.pem" "$CERT_DIR/key.pem" >"$CERT_DIR/combined.pem"
 
 # nginx drops privileges to "nobody" when started as root, and nobody cannot read the mktemp
 # directory; keep the workers as the invoking user instead.
@@ -285,6 +301,11 @@ listeners:
     listen: ["127.0.0.1:$GANTRY_H2_PORT"]
     protocols: [http2]
     virtual_hosts: [bench]
+  - name: bench_tls
+    listen: ["127.0.0.1:$GANTRY_TLS_PORT"]
+    virtual_hosts: [bench]
+    tls:
+      certificates: [{ cert: "$CERT_DIR/cert.pem", key: "$CERT_DIR/key.pem" }]
 virtual_hosts:
   - name: bench
     domains: ["*"]
@@ -391,6 +412,19 @@ $(nginx_http_common "$dir")
             proxy_max_temp_file_size 0;
         }
     }
+    server {
+        listen 127.0.0.1:$NGINX_TLS_PORT ssl backlog=4096;
+        ssl_certificate $CERT_DIR/cert.pem;
+        ssl_certificate_key $CERT_DIR/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
+        location / {
+            proxy_pass http://up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_max_temp_file_size 0;
+        }
+    }
 }
 EOF
     CMD=(nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf")
@@ -424,6 +458,10 @@ frontend bench
 
 frontend bench_h2
     bind 127.0.0.1:$HAPROXY_H2_PORT proto h2
+    default_backend upstream
+
+frontend bench_tls
+    bind 127.0.0.1:$HAPROXY_TLS_PORT ssl crt $CERT_DIR/combined.pem ssl-min-ver TLSv1.2
     default_backend upstream
 
 backend upstream
@@ -500,6 +538,14 @@ check_proxy() {  # NAME: a few requests of each kind must come back whole
     if ! out=$(python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "$port" /64 20 64 2>&1) ||
         ! out=$(python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "$port" /1m 2 1048576 2>&1); then
         log "$1 does not proxy correctly: $out"
+        tail -n 20 "$TMP/$1.log" >&2
+        return 1
+    fi
+    if [[ -n ${TLS_PORT[$1]:-} ]] &&
+        ! out=$(curl -fsS --cacert "$CERT_DIR/cert.pem" --tlsv1.3 --resolve \
+            "bench.test:${TLS_PORT[$1]}:127.0.0.1" "https://bench.test:${TLS_PORT[$1]}/64" 2>&1 |
+            wc -c) || ((out != 64)); then
+        log "$1 does not proxy correctly over TLS: $out"
         tail -n 20 "$TMP/$1.log" >&2
         return 1
     fi
@@ -597,9 +643,11 @@ run_wrk() {  # SCENARIO PROXY ROUND SECONDS [record]: one wrk run; records it wh
     b0=$(busy_ticks)
     c0=$(cpu_ticks "$root")
     [[ $root != "$UP_PID" ]] && u0=$(cpu_ticks "$UP_PID")
+    local url="http://127.0.0.1:${PORT[$proxy]}${S_PATH[$scen]}"
+    [[ -n ${S_TLS[$scen]:-} ]] && url="https://127.0.0.1:${TLS_PORT[$proxy]}${S_PATH[$scen]}"
     out=$(/usr/bin/time -f 'WRKCPU %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c"${S_CONNS[$scen]}" \
         -d"${secs}s" --timeout 5s --latency -s "$BENCH_DIR/wrk_report.lua" "${hdr[@]}" \
-        "http://127.0.0.1:${PORT[$proxy]}${S_PATH[$scen]}" 2>&1) || {
+        "$url" 2>&1) || {
         log "wrk failed against $proxy in ($scen): $(grep -v '^WRKCPU\|^Command exited' <<<"$out" | tail -n 2)"
         return 1
     }
@@ -684,6 +732,7 @@ declare -A BROKEN=()  # "proxy:scenario" pairs that failed once and are not run 
 measure() {  # SCENARIO PROXY ROUND SECONDS [record]: run_wrk, surviving a proxy that fails
     local s=$1 p=$2 r=$3
     [[ -z ${BROKEN[$p:$s]:-} ]] || return 0
+    [[ -n ${S_TLS[$s]:-} && -z ${TLS_PORT[$p]:-} ]] && return 0  # no TLS config for it (Envoy)
     run_wrk "$@" && return 0
     BROKEN[$p:$s]=1
     raw "$s" "$p" "$r" failed 1

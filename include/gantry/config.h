@@ -65,12 +65,45 @@ struct Limits {
 
 enum class Protocol { Http1, Http2 };
 
+struct TlsCertificateConfig {
+    std::string cert;  // PEM chain path: the leaf first
+    std::string key;   // PEM private key path
+};
+
+enum class TlsVersion { Tls12, Tls13 };
+
+enum class ClientAuth { None, Optional, Required };
+
+// A listener's `tls:`; checked at load (files readable, each key matches its certificate).
+struct ListenerTlsConfig {
+    std::vector<TlsCertificateConfig> certificates;  // SNI picks by SAN; the first is the default
+    TlsVersion min_version = TlsVersion::Tls12;
+    std::vector<std::string> alpn;  // empty = derived from the listener's protocols
+    std::string client_ca;          // empty = no client certificates asked for
+    ClientAuth client_auth = ClientAuth::None;
+    Duration handshake_timeout = std::chrono::seconds(10);
+};
+
+enum class ListenerMode { Http, TlsPassthrough };
+
+// One `sni_routes` item of a tls_passthrough listener.
+struct SniRoute {
+    std::vector<std::string> server_names;  // exact names or "*.suffix", lower-case
+    std::string cluster;
+};
+
 struct ListenerConfig {
     std::string name;
     std::vector<HostPort> listen;
     std::vector<Protocol> protocols{Protocol::Http1};
     std::vector<std::string> virtual_hosts;  // names, in order; resolved and checked at load
     Limits limits;                           // top-level limits with this listener's overrides
+    std::optional<ListenerTlsConfig> tls;    // absent = plain TCP
+    ListenerMode mode = ListenerMode::Http;
+    // tls_passthrough: the cluster each SNI goes to (first listed wins), else default_cluster
+    // (empty = close the connection).
+    std::vector<SniRoute> sni_routes;
+    std::string default_cluster;
 };
 
 struct HeaderMutation {
@@ -249,6 +282,15 @@ struct ZoneAwareConfig {
     std::map<std::string, uint32_t> fleet;  // gantry instances per zone; empty = not given
 };
 
+// A cluster's `tls:`: TLS to the endpoints. Files are checked at load.
+struct ClusterTlsConfig {
+    std::string sni;     // server name sent and verified; empty = the endpoint's host name
+    std::string ca;      // PEM bundle; empty = the system's trusted CAs
+    bool verify = true;  // verify the chain and the name
+    std::string cert;    // client certificate (mTLS to the upstream); empty = none
+    std::string key;
+};
+
 struct PoolConfig {
     uint32_t max_idle_per_endpoint = 64;
     Duration idle_timeout = std::chrono::seconds(60);
@@ -277,6 +319,7 @@ struct ClusterConfig {
     Duration connect_timeout = std::chrono::seconds(1);
     PoolConfig pool;
     CircuitBreakerConfig circuit_breakers;
+    std::optional<ClusterTlsConfig> tls;  // absent = plain TCP
 };
 
 // Where a config key came from, for messages and for `check`.

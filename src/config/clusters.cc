@@ -151,8 +151,8 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     Fields fields(ctx, node, "cluster",
                   {"name", "endpoints", "lb", "least_request", "ring_hash", "hash_on", "protocol",
                    "connect_timeout", "pool", "zone_aware", "health_check", "outlier_detection",
-                   "dns_refresh", "circuit_breakers"},
-                  {"tls"});
+                   "dns_refresh", "circuit_breakers", "tls"},
+                  {});
     if (!fields.is_mapping()) {
         return;
     }
@@ -192,6 +192,9 @@ void parse_cluster(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
     }
     if (const YAML::Node* breakers = fields.get("circuit_breakers")) {
         parse_circuit_breakers(ctx, *breakers, cluster.circuit_breakers);
+    }
+    if (const YAML::Node* tls = fields.get("tls")) {
+        cluster.tls = parse_cluster_tls(ctx, *tls);
     }
     draft.snapshot.clusters.push_back(std::move(cluster));
     draft.cluster_marks.push_back(std::move(name_mark));

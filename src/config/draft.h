@@ -45,6 +45,16 @@ void parse_settings(const Fields& top, ConfigSnapshot& out);
 // Applies the keys of a `limits` mapping on top of `limits`.
 void parse_limits(LoadContext& ctx, const YAML::Node& node, Limits& limits);
 
+// listener_tls.cc: a listener's `tls:` section (certificate files are read and checked).
+ListenerTlsConfig parse_listener_tls(LoadContext& ctx, const YAML::Node& node);
+
+// listener_tls.cc: a cluster's `tls:` section (files are read and checked).
+ClusterTlsConfig parse_cluster_tls(LoadContext& ctx, const YAML::Node& node);
+
+// listener_passthrough.cc: mode-dependent checks and the keys of a tls_passthrough listener
+// (`listener.mode` already read); cluster references go to the draft.
+void parse_passthrough(const Fields& fields, ListenerConfig& listener, Draft& draft);
+
 // listeners.cc, virtual_hosts.cc, clusters.cc: one list item each, appended to the draft.
 void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft);
 void parse_virtual_host(LoadContext& ctx, const YAML::Node& node, Draft& draft);

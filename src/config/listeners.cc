@@ -59,8 +59,10 @@ void parse_virtual_host_names(const Fields& fields, ListenerConfig& listener,
 }  // namespace
 
 void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
-    Fields fields(ctx, node, "listener", {"name", "listen", "protocols", "virtual_hosts", "limits"},
-                  {"tls", "http_filters", "mode", "sni_routes"});
+    Fields fields(ctx, node, "listener",
+                  {"name", "listen", "protocols", "virtual_hosts", "limits", "tls", "mode",
+                   "sni_routes", "default_cluster"},
+                  {"http_filters"});
     if (!fields.is_mapping()) {
         return;
     }
@@ -82,10 +84,22 @@ void parse_listener(LoadContext& ctx, const YAML::Node& node, Draft& draft) {
             }
         },
         "listener needs at least one listen address");
-    parse_protocols(fields, listener);
-    parse_virtual_host_names(fields, listener, marks);
+    auto read_mode = [](LoadContext& c, const YAML::Node& n) {
+        return read_choice<ListenerMode>(
+            c, n,
+            {{"http", ListenerMode::Http}, {"tls_passthrough", ListenerMode::TlsPassthrough}});
+    };
+    listener.mode = fields.read("mode", read_mode).value_or(listener.mode);
+    parse_passthrough(fields, listener, draft);
+    if (listener.mode == ListenerMode::Http) {
+        parse_protocols(fields, listener);
+        parse_virtual_host_names(fields, listener, marks);
+    }
     if (const YAML::Node* limits = fields.get("limits")) {
         parse_limits(ctx, *limits, listener.limits);
+    }
+    if (const YAML::Node* tls = fields.get("tls"); tls && listener.mode == ListenerMode::Http) {
+        listener.tls = parse_listener_tls(ctx, *tls);
     }
     draft.snapshot.listeners.push_back(std::move(listener));
     draft.listener_marks.push_back(std::move(marks));

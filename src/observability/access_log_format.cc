@@ -72,6 +72,10 @@ constexpr std::array kVariables = {
     NamedVar{"upstream_attempts", Var::UpstreamAttempts},
     NamedVar{"request_id", Var::Text, &AccessLogRecord::request_id},
     NamedVar{"gantry_error", Var::Text, &AccessLogRecord::error},
+    NamedVar{"ssl_protocol", Var::Text, &AccessLogRecord::ssl_protocol},
+    NamedVar{"ssl_cipher", Var::Text, &AccessLogRecord::ssl_cipher},
+    NamedVar{"ssl_server_name", Var::Text, &AccessLogRecord::ssl_server_name},
+    NamedVar{"ssl_client_s_dn", Var::Text, &AccessLogRecord::ssl_client_s_dn},
 };
 
 constexpr std::string_view kHttpPrefix = "http_";

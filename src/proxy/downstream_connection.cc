@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
 
 #include <gantry/config.h>
 #include <gantry/http2/server_connection.h>
@@ -13,6 +14,8 @@
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/tls/connection_info.h>
+#include <gantry/tls/server_context.h>
 
 namespace gantry::proxy {
 
@@ -39,17 +42,17 @@ bool has_protocol(const config::ListenerConfig& listener, config::Protocol proto
 DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string listener_name,
                                            tcp::socket socket)
     : Downstream(worker, std::move(listener_name))
-    , socket_(std::move(socket))
+    , transport_(std::move(socket))
     , stream_event_(worker.io_context())
     , drained_event_(worker.io_context())
-    , deadline_timer_(socket_.get_executor()) {
+    , deadline_timer_(transport_.socket().get_executor()) {
     boost::system::error_code ec;
-    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    tcp::endpoint peer = transport_.socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = peer.address().to_string();
         remote_port_ = peer.port();
     }
-    socket_.non_blocking(true, ec);
+    transport_.socket().non_blocking(true, ec);
     worker_.add_connection(this);
 }
 
@@ -63,7 +66,7 @@ DownstreamConnection::~DownstreamConnection() {
 
 void DownstreamConnection::start() {
     asio::co_spawn(
-        socket_.get_executor(),
+        transport_.socket().get_executor(),
         [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
         asio::detached);
 }
@@ -87,6 +90,10 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     // The parser's limits come from the listener as it was when the connection opened.
     parser_limits_ = first_listener->limits;
+    if (first_listener->tls && !co_await handshake(first_listener->tls)) {
+        close_socket();
+        co_return;
+    }
     bool is_first = true;
     while (!is_closed_) {
         if (!co_await wait_for_request_bytes(is_first)) {
@@ -111,6 +118,33 @@ asio::awaitable<void> DownstreamConnection::run() {
     close_socket();
 }
 
+asio::awaitable<bool> DownstreamConnection::handshake(
+    std::shared_ptr<const tls::ServerContext> context) {
+    SSL* ssl = context->new_ssl();
+    if (ssl == nullptr) {
+        co_return false;
+    }
+    transport_.attach_tls(ssl);
+    // The SSL object keeps its SSL_CTX alive; the ServerContext (whose callbacks the handshake
+    // calls) is held for the connection's life, past a reload that frees its generation.
+    tls_context_ = std::move(context);
+    arm_deadline(tls_context_->config().handshake_timeout);
+    boost::system::error_code ec = co_await transport_.async_handshake();
+    if (ec || is_timed_out_ || is_closed_) {
+        log::debug("tls handshake with ", remote_ip_,
+                   " failed: ", is_timed_out_ ? "timeout" : ec.message());
+        co_return false;
+    }
+    tls_connection_ = std::make_unique<tls::ConnectionInfo>(tls::describe_connection(ssl));
+    tls_info_ = tls_connection_.get();
+    is_tls_ = true;
+    // HAND-OFF (HTTP/2): when tls_connection_->alpn == "h2", this connection's transport_
+    // belongs to the HTTP/2 connection class from here on. Until that class exists the
+    // listener never offers "h2" (see tls::ServerContext::build, `offer_h2`), so ALPN can only
+    // have chosen http/1.1 or nothing.
+    co_return true;
+}
+
 asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first) {
     if (!input_.empty()) {
         co_return !is_draining_;
@@ -123,7 +157,7 @@ asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first
     const auto& limits = listener() ? listener()->config->limits : config::Limits{};
     arm_deadline(is_first ? limits.header_timeout : limits.idle_timeout);
     is_idle_ = true;
-    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+    auto [ec] = co_await transport_.async_wait_readable();
     is_idle_ = false;
     is_readable_hint_ = !ec;
     co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
@@ -131,8 +165,8 @@ asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first
 
 asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
     const runtime::ListenerRuntime& listener) {
-    if (!has_protocol(*listener.config, config::Protocol::Http2)) {
-        co_return false;
+    if (is_tls_ || !has_protocol(*listener.config, config::Protocol::Http2)) {
+        co_return false;  // over TLS, ALPN chooses the protocol (see handshake())
     }
     if (has_protocol(*listener.config, config::Protocol::Http1)) {
         // Sniff: HTTP/2 with prior knowledge starts with the 24-byte preface, which no HTTP/1.1
@@ -151,9 +185,9 @@ asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
         }
     }
     deadline_ = Clock::time_point::max();  // HTTP/2 keeps its own timers
-    http2_ = std::make_shared<http2::ServerConnection>(worker_, listener_name_, std::move(socket_),
-                                                       input_.readable(), listener, remote_ip_,
-                                                       remote_port_, is_tls_);
+    http2_ = std::make_shared<http2::ServerConnection>(
+        worker_, listener_name_, std::move(transport_.socket()), input_.readable(), listener,
+        remote_ip_, remote_port_, is_tls_);
     input_.consume(input_.size());
     release_idle_buffers();
     if (is_draining_) {
@@ -303,7 +337,7 @@ asio::awaitable<boost::system::error_code> DownstreamConnection::read_more() {
         // than through another trip around the event loop.
         is_readable_hint_ = false;
         boost::system::error_code ec;
-        size_t n = socket_.read_some(asio::buffer(destination, space), ec);
+        size_t n = transport_.read_some(asio::buffer(destination, space), ec);
         if (!ec) {
             input_.commit(n);
             is_readable_hint_ = n == space;
@@ -313,7 +347,7 @@ asio::awaitable<boost::system::error_code> DownstreamConnection::read_more() {
             co_return ec;
         }
     }
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(destination, space), kAwait);
+    auto [ec, n] = co_await transport_.async_read_some(asio::buffer(destination, space));
     if (is_timed_out_) {
         co_return asio::error::timed_out;
     }
@@ -340,7 +374,7 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
         co_return;
     }
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    transport_.shutdown_send(ec);
     if (ec) {
         co_return;
     }
@@ -351,8 +385,7 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
     while (drained < kLingerMaxBytes) {
         char* destination = input_.write_pointer();
         size_t space = input_.writable_size();
-        auto [read_ec, n] =
-            co_await socket_.async_read_some(asio::buffer(destination, space), kAwait);
+        auto [read_ec, n] = co_await transport_.async_read_some(asio::buffer(destination, space));
         if (read_ec || is_timed_out_) {
             break;
         }
@@ -392,7 +425,7 @@ void DownstreamConnection::close_socket() {
     is_closed_ = true;
     keep_alive_ = false;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    transport_.close(ignored);
     deadline_timer_.cancel();
     stream_event_.set();
     drained_event_.set();
@@ -431,7 +464,7 @@ void DownstreamConnection::on_deadline(boost::system::error_code ec) {
     if (Clock::now() >= deadline_) {
         is_timed_out_ = true;
         boost::system::error_code ignored;
-        socket_.cancel(ignored);
+        transport_.cancel(ignored);
         return;
     }
     is_deadline_armed_ = true;

@@ -13,7 +13,6 @@
 #include <gantry/config.h>
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
-#include <gantry/runtime/nonblocking_write.h>
 #include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
@@ -23,7 +22,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr size_t kOutputHighWatermark = 256 * 1024;
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 http::BodyFraming choose_framing(const http::ResponseHead& head, std::string_view method,
                                  bool end_stream, bool client_is_http11) {
@@ -99,7 +97,7 @@ void DownstreamConnection::write_response_body(std::string_view data, bool end_s
             // Fast path for large bodies: write straight from the caller's buffer and copy only
             // what the socket did not take.
             boost::system::error_code ec;
-            size_t n = runtime::write_now(socket_, asio::buffer(data), ec);
+            size_t n = transport_.write_now(asio::buffer(data), ec);
             if (ec) {
                 on_write_error();
                 return;
@@ -133,12 +131,12 @@ void DownstreamConnection::write_continue() {
 
 asio::awaitable<std::tuple<boost::system::error_code, size_t>>
 DownstreamConnection::tunnel_read_some(asio::mutable_buffer buffer) {
-    co_return co_await socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
+    co_return co_await transport_.async_read_some(buffer);
 }
 
 void DownstreamConnection::tunnel_close() {
     boost::system::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    transport_.shutdown_both(ignored);
 }
 
 bool DownstreamConnection::is_output_congested() const {
@@ -150,7 +148,7 @@ void DownstreamConnection::flush() {
         return;
     }
     boost::system::error_code ec;
-    size_t n = runtime::write_now(socket_, asio::buffer(pending_output_), ec);
+    size_t n = transport_.write_now(asio::buffer(pending_output_), ec);
     if (ec) {
         on_write_error();
         return;
@@ -162,7 +160,7 @@ void DownstreamConnection::flush() {
     pending_output_.erase(0, n);
     is_writing_ = true;
     asio::co_spawn(
-        socket_.get_executor(),
+        transport_.socket().get_executor(),
         [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); },
         asio::detached);
 }
@@ -175,7 +173,7 @@ asio::awaitable<void> DownstreamConnection::write_loop() {
         // cannot pin the response buffer and the upstream connection for ever.
         arm_deadline(idle_timeout);
         std::swap(writing_output_, pending_output_);
-        auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_output_), kAwait);
+        auto [ec, n] = co_await transport_.async_write(asio::buffer(writing_output_));
         writing_output_.clear();
         if (ec) {
             on_write_error();

@@ -46,6 +46,13 @@ void prepare_forwarded_request(http::RequestHead& head, std::string_view client_
     }
 }
 
+void set_client_cert_details(http::RequestHead& head, std::string_view details) {
+    head.headers.remove("x-forwarded-client-cert");
+    if (!details.empty()) {
+        head.headers.add("x-forwarded-client-cert", details);
+    }
+}
+
 std::string_view rewrite_path_prefix(http::HeaderMap& storage, std::string_view path,
                                      std::string_view query, std::string_view prefix,
                                      std::string_view replacement) {

@@ -10,6 +10,7 @@
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/path_rewrite.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/tls/connection_info.h>
 #include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {
@@ -125,6 +126,8 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     if (action.mirror && !is_upgrade) {
         maybe_mirror(action, head, target);
     }
+    const tls::ConnectionInfo* tls = stream_.connection().tls_info();
+    set_client_cert_details(head, tls ? std::string_view(tls->client_cert_details) : "");
     if (head.expects_continue && head.has_body()) {
         stream_.connection().write_continue();
     }

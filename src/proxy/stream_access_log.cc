@@ -3,6 +3,7 @@
 #include <gantry/config.h>
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
+#include <gantry/tls/connection_info.h>
 
 namespace gantry::proxy {
 
@@ -38,6 +39,12 @@ void Stream::write_access_log(std::chrono::nanoseconds request_time) {
     record.upstream_response_time = upstream_time_;
     record.request_id = request_id_;
     record.error = error_.name();
+    if (const tls::ConnectionInfo* tls = connection_->tls_info()) {
+        record.ssl_protocol = tls->protocol;
+        record.ssl_cipher = tls->cipher;
+        record.ssl_server_name = tls->server_name;
+        record.ssl_client_s_dn = tls->client_subject;
+    }
     record.listener = connection_->listener_name();
     record.route_cluster = upstream_cluster_;
     if (route_ != nullptr && record.route_cluster.empty()) {

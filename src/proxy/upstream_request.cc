@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <gantry/config.h>
 #include <gantry/http/hop_by_hop.h>
@@ -14,6 +16,7 @@
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/retry_policy.h>
+#include <gantry/runtime/log.h>
 #include <gantry/runtime/nonblocking_write.h>
 #include <gantry/upstream/cluster.h>
 #include <gantry/upstream/cluster_shared.h>
@@ -240,6 +243,9 @@ asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
     arm_timer();
     auto [ec] =
         co_await connection_->socket.async_connect(cluster_.endpoint(index).endpoint, kAwait);
+    if (!ec && cluster_.tls() != nullptr && !is_aborted_ && timeout_kind_ == TimeoutKind::None) {
+        ec = co_await handshake(index);  // within connect_timeout, like the TCP connect
+    }
     breaker().release(upstream::CircuitBreaker::Resource::Pending);
     connect_deadline_ = kNever;
     if (ec || is_aborted_ || timeout_kind_ != TimeoutKind::None) {
@@ -271,6 +277,24 @@ void UpstreamRequest::drop_connection_slot() {
         holds_connection_slot_ = false;
         breaker().release(upstream::CircuitBreaker::Resource::Connections);
     }
+}
+
+asio::awaitable<boost::system::error_code> UpstreamRequest::handshake(size_t index) {
+    upstream::ConnectionPool& pool = cluster_.pool(index);
+    SSL* ssl = cluster_.tls()->new_ssl(cluster_.endpoint(index).host, pool.tls_session());
+    if (ssl == nullptr) {
+        co_return asio::error::no_memory;
+    }
+    boost::system::error_code ignored;
+    connection_->socket.non_blocking(true, ignored);
+    connection_->transport.attach_tls(ssl);
+    boost::system::error_code ec = co_await connection_->transport.async_handshake();
+    if (ec && timeout_kind_ == TimeoutKind::None && !is_aborted_) {
+        long verify = SSL_get_verify_result(ssl);
+        log::warn("upstream TLS to ", cluster_.endpoint(index).text, " failed: ",
+                  verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message());
+    }
+    co_return ec;
 }
 
 void UpstreamRequest::serialize_head() {
@@ -306,13 +330,12 @@ asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_vie
     // A request head almost always fits the socket buffer: write it now, and go through the
     // event loop only for what the socket did not take.
     boost::system::error_code ec;
-    size_t written = runtime::write_now(connection_->socket, asio::buffer(bytes), ec);
+    size_t written = connection_->transport.write_now(asio::buffer(bytes), ec);
     if (ec || written == bytes.size()) {
         co_return ec;
     }
     bytes.remove_prefix(written);
-    auto [write_ec, n] =
-        co_await asio::async_write(connection_->socket, asio::buffer(bytes), kAwait);
+    auto [write_ec, n] = co_await connection_->transport.async_write(asio::buffer(bytes));
     co_return write_ec;
 }
 
@@ -356,7 +379,7 @@ asio::awaitable<void> UpstreamRequest::pump_body() {
                 asio::buffer(chunk_header.data(), header_size), asio::buffer(body_sending_),
                 asio::buffer("\r\n", is_chunked ? 2 : 0)};
             arm_idle();
-            auto [ec, n] = co_await asio::async_write(connection_->socket, buffers, kAwait);
+            auto [ec, n] = co_await connection_->transport.async_write(buffers);
             body_sending_.clear();
             if (ec) {
                 break;
@@ -367,8 +390,7 @@ asio::awaitable<void> UpstreamRequest::pump_body() {
             if (is_chunked) {
                 std::string last;
                 http::append_last_chunk(trailers_ ? *trailers_ : http::HeaderMap(), last);
-                auto [ec, n] =
-                    co_await asio::async_write(connection_->socket, asio::buffer(last), kAwait);
+                auto [ec, n] = co_await connection_->transport.async_write(asio::buffer(last));
                 if (ec) {
                     break;
                 }

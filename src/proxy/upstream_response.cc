@@ -96,8 +96,8 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
                 arm_idle();
                 char* destination = read_buffer_.write_pointer();
                 size_t space = read_buffer_.writable_size();
-                auto [ec, n] = co_await connection_->socket.async_read_some(
-                    asio::buffer(destination, space), kAwait);
+                auto [ec, n] = co_await connection_->transport.async_read_some(
+                    asio::buffer(destination, space));
                 if (is_aborted_) {
                     co_return false;
                 }
@@ -191,7 +191,7 @@ asio::awaitable<void> UpstreamRequest::tunnel() {
         char* destination = read_buffer_.write_pointer();
         size_t space = read_buffer_.writable_size();
         auto [ec, n] =
-            co_await connection_->socket.async_read_some(asio::buffer(destination, space), kAwait);
+            co_await connection_->transport.async_read_some(asio::buffer(destination, space));
         if (ec) {
             break;
         }
@@ -224,7 +224,7 @@ asio::awaitable<void> UpstreamRequest::tunnel_client_to_upstream() {
             break;
         }
         auto [write_ec, written] =
-            co_await asio::async_write(connection_->socket, asio::buffer(destination, n), kAwait);
+            co_await connection_->transport.async_write(asio::buffer(destination, n));
         if (write_ec) {
             break;
         }
@@ -232,7 +232,7 @@ asio::awaitable<void> UpstreamRequest::tunnel_client_to_upstream() {
     if (connection_ && connection_->socket.is_open()) {
         boost::system::error_code ignored;
         // The client finished sending: pass the half-close on, let the upstream finish.
-        connection_->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        connection_->transport.shutdown_send(ignored);
     }
     is_body_pump_running_ = false;
     pump_done_event_.set();

@@ -29,6 +29,11 @@ std::string cluster_fingerprint(const config::ClusterConfig& cluster,
         << cluster.connect_timeout.count() << '|' << cluster.pool.max_idle_per_endpoint << '|'
         << cluster.pool.idle_timeout.count() << '|' << cluster.ring_hash_min_ring_size << '|'
         << static_cast<int>(cluster.hash_on.kind) << cluster.hash_on.name;
+    // Pooled connections speak what the cluster's TLS settings made them speak.
+    if (cluster.tls) {
+        out << "|tls:" << cluster.tls->sni << '|' << cluster.tls->ca << '|' << cluster.tls->verify
+            << '|' << cluster.tls->cert << '|' << cluster.tls->key;
+    }
     for (const auto& endpoint : endpoints) {
         out << '|' << endpoint.text << '*' << endpoint.weight << '@' << endpoint.zone << '^'
             << endpoint.priority;
@@ -131,6 +136,13 @@ std::shared_ptr<const Generation> Generation::build(
                                               endpoint.address.host, nullptr});
             }
         }
+        if (cluster.tls) {
+            resolved.tls = tls::ClientContext::build(*cluster.tls, error);
+            if (!resolved.tls) {
+                *error = "cluster `" + cluster.name + "`: " + *error;
+                return nullptr;
+            }
+        }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
         const ResolvedCluster* before = previous ? previous->find_cluster(cluster.name) : nullptr;
         resolved.shared = before ? before->shared : std::make_shared<upstream::ClusterShared>();
@@ -147,9 +159,25 @@ std::shared_ptr<const Generation> Generation::build(
                                 router::RouteTable(cfg, listener),
                                 parser_limits(listener.limits),
                                 {},
-                                observability::ListenerMetricIds::build(registry, cfg, listener)};
+                                observability::ListenerMetricIds::build(registry, cfg, listener),
+                                {},
+                                {}};
+        for (size_t i = 0; i < listener.sni_routes.size(); ++i) {
+            for (const auto& name : listener.sni_routes[i].server_names) {
+                runtime.sni_routes.add(name, i);
+            }
+        }
         for (const auto& address : listener.listen) {
             if (!resolve_host_port(address, runtime.addresses, error)) {
+                *error = "listener `" + listener.name + "`: " + *error;
+                return nullptr;
+            }
+        }
+        if (listener.tls) {
+            // No HTTP/2 handler yet: ALPN offers http/1.1 only (see ServerContext::build).
+            runtime.tls = tls::ServerContext::build(listener.name, *listener.tls,
+                                                    /*offer_h2=*/false, error);
+            if (!runtime.tls) {
                 *error = "listener `" + listener.name + "`: " + *error;
                 return nullptr;
             }

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/passthrough_connection.h>
 #include <gantry/runtime/listener.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/worker.h>
@@ -112,12 +113,24 @@ void Listener::start() {
             }
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
+            if (self->is_passthrough()) {
+                std::make_shared<proxy::PassthroughConnection>(self->worker_, self->name_,
+                                                               std::move(socket))
+                    ->start();
+                continue;
+            }
             auto connection = std::make_shared<proxy::DownstreamConnection>(
                 self->worker_, self->name_, std::move(socket));
             connection->start();
         }
     };
     asio::co_spawn(acceptor_.get_executor(), loop(shared_from_this()), asio::detached);
+}
+
+bool Listener::is_passthrough() const {
+    // The connection class follows the listener's mode in the worker's current generation.
+    const runtime::ListenerRuntime* listener = worker_.current()->generation->find_listener(name_);
+    return listener != nullptr && listener->config->mode == config::ListenerMode::TlsPassthrough;
 }
 
 void Listener::close() {

@@ -149,7 +149,7 @@ bool Worker::is_served(proxy::DownstreamConnection& connection) const {
         return false;
     }
     boost::system::error_code ec;
-    asio::ip::tcp::endpoint local = connection.socket().local_endpoint(ec);
+    asio::ip::tcp::endpoint local = connection.transport().socket().local_endpoint(ec);
     if (ec) {
         return true;  // closing anyway; nothing to decide
     }

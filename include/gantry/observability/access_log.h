@@ -47,6 +47,12 @@ struct AccessLogRecord {
     std::string_view error;  // x-gantry-error reason, empty when none
     std::string_view listener;
     std::string_view route_cluster;
+    // TLS (empty on plain connections): $ssl_protocol, $ssl_cipher, $ssl_server_name and the
+    // RFC 2253 subject of a verified client certificate, $ssl_client_s_dn.
+    std::string_view ssl_protocol;
+    std::string_view ssl_cipher;
+    std::string_view ssl_server_name;
+    std::string_view ssl_client_s_dn;
 };
 
 class AccessLogFormat {
@@ -58,7 +64,7 @@ public:
     // remote_user time_local time_iso8601 msec request request_method request_uri uri args
     // query_string server_protocol host status body_bytes_sent bytes_sent request_length
     // request_time upstream_addr upstream_status upstream_response_time upstream_attempts
-    // request_id gantry_error
+    // request_id gantry_error ssl_protocol ssl_cipher ssl_server_name ssl_client_s_dn
     // and http_NAME. Values are escaped as nginx's escape=default does (\xHH for '"', '\\',
     // control bytes and bytes >= 0x7f); a value that is absent prints "-". A '$' that starts no
     // name is literal text. "json" writes one object per line (see access_log_format.cc for the

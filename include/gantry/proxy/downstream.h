@@ -24,6 +24,10 @@ namespace gantry::runtime {
 class Worker;
 }  // namespace gantry::runtime
 
+namespace gantry::tls {
+struct ConnectionInfo;
+}  // namespace gantry::tls
+
 namespace gantry::proxy {
 
 class Downstream {
@@ -49,6 +53,9 @@ public:
     std::string_view scheme() const { return is_tls_ ? "https" : "http"; }
 
     bool is_tls() const { return is_tls_; }
+
+    // What the TLS handshake negotiated (SNI, version, client certificate); null without TLS.
+    const tls::ConnectionInfo* tls_info() const { return tls_info_; }
 
     // Keeps the client side (and so the stream it owns) alive while a coroutine still uses it.
     virtual std::shared_ptr<void> hold() = 0;
@@ -90,6 +97,7 @@ protected:
     std::string remote_ip_;
     uint16_t remote_port_ = 0;
     bool is_tls_ = false;
+    const tls::ConnectionInfo* tls_info_ = nullptr;  // owned by the connection
 };
 
 }  // namespace gantry::proxy

@@ -1,6 +1,7 @@
 #pragma once
 
-// DownstreamConnection: one client socket speaking HTTP/1.1. It owns the socket, the read
+// DownstreamConnection: one client connection speaking HTTP/1.1, over TCP or TLS (a listener with
+// `tls:` handshakes first). It owns the transport (socket and TLS session), the read
 // buffer, the request parser, the output buffers and the current Stream; it reads requests one
 // at a time (pipelined ones wait in the read buffer and are answered in order), frames responses
 // and handles keep-alive, timeouts and drain. Created by a Listener, owned by shared_ptrs held by
@@ -17,6 +18,7 @@
 
 #include <gantry/http/http1_parser.h>
 #include <gantry/http/http1_serializer.h>
+#include <gantry/net/transport.h>
 #include <gantry/proxy/downstream.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
@@ -28,6 +30,11 @@ struct ListenerRuntime;
 namespace gantry::http2 {
 class ServerConnection;
 }  // namespace gantry::http2
+
+namespace gantry::tls {
+class ServerContext;
+struct ConnectionInfo;
+}  // namespace gantry::tls
 
 namespace gantry::proxy {
 
@@ -47,7 +54,7 @@ public:
     // Worker thread: close now (drain timeout); an in-flight stream is aborted.
     void abort();
 
-    boost::asio::ip::tcp::socket& socket() { return socket_; }
+    net::Transport& transport() { return transport_; }
 
     // --- Downstream ---------------------------------------------------------------------
     std::shared_ptr<void> hold() override { return shared_from_this(); }
@@ -94,6 +101,7 @@ private:
     // On a listener with http2: serves the connection as HTTP/2 when it starts with the
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
     boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
+    boost::asio::awaitable<bool> handshake(std::shared_ptr<const tls::ServerContext> context);
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
@@ -116,7 +124,11 @@ private:
     size_t registry_index_ = 0;
     http::Http1Limits parser_limits_;
     const runtime::ListenerRuntime* listener_ = nullptr;
-    boost::asio::ip::tcp::socket socket_;
+    net::Transport transport_;
+    // Set by a TLS handshake: the listener's context (kept for the connection's life) and what
+    // the handshake negotiated.
+    std::shared_ptr<const tls::ServerContext> tls_context_;
+    std::unique_ptr<tls::ConnectionInfo> tls_connection_;
     runtime::ByteBuffer input_;
     // Held while a request runs and given back to the worker while the connection idles.
     // The stream (and its arena) outlives the parser, whose heads live in that arena.

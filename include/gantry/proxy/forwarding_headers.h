@@ -15,6 +15,11 @@ namespace gantry::proxy {
 void prepare_forwarded_request(http::RequestHead& head, std::string_view client_ip,
                                std::string_view scheme, bool tunnel_upgrade);
 
+// x-forwarded-client-cert: whatever the client sent is removed (it could claim any identity);
+// `details` (the verified client certificate of this connection, Envoy's format), when not
+// empty, becomes its value (copied into the head's memory).
+void set_client_cert_details(http::RequestHead& head, std::string_view details);
+
 // Replaces the path prefix `prefix` of `path` with `replacement` and re-attaches the query.
 // The result is stored in the head's memory resource.
 std::string_view rewrite_path_prefix(http::HeaderMap& storage, std::string_view path,

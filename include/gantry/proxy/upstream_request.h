@@ -100,6 +100,8 @@ private:
     bool take_connection_slot();
     void drop_connection_slot();
     upstream::CircuitBreaker& breaker();
+    // Upstream TLS on the fresh connection to endpoint `index`.
+    boost::asio::awaitable<boost::system::error_code> handshake(size_t index);
     boost::asio::awaitable<boost::system::error_code> send(std::string_view bytes);
     boost::asio::awaitable<void> pump_body();
     boost::asio::awaitable<bool> read_response(bool* failed_before_response);

@@ -19,6 +19,9 @@
 #include <gantry/observability/access_log.h>
 #include <gantry/observability/metrics_registry.h>
 #include <gantry/router/route_table.h>
+#include <gantry/tls/client_context.h>
+#include <gantry/tls/server_context.h>
+#include <gantry/tls/sni_table.h>
 #include <gantry/upstream/cluster_shared.h>
 
 namespace gantry::runtime {
@@ -30,7 +33,8 @@ struct ResolvedEndpoint {
     uint32_t metric_id = 0;  // endpoint id in the MetricRegistry
     std::string zone;
     uint32_t priority = 0;
-    std::string host;  // the configured host (name or IP), for the health check's Host header
+    std::string
+        host;  // as configured (name or IP): the health check's Host, what upstream TLS verifies
     // Process-wide health and counters; the same object across reloads for the same address.
     std::shared_ptr<upstream::EndpointState> state;
 };
@@ -41,7 +45,8 @@ struct ResolvedCluster {
     std::string fingerprint;  // equal fingerprints: a reload keeps the worker's cluster state
     // Process-wide state; the same object across reloads for a cluster of the same name.
     std::shared_ptr<upstream::ClusterShared> shared;
-    uint32_t metric_id = 0;  // cluster id in the MetricRegistry
+    uint32_t metric_id = 0;                         // cluster id in the MetricRegistry
+    std::shared_ptr<const tls::ClientContext> tls;  // null for plain TCP
 };
 
 struct ListenerRuntime {
@@ -50,6 +55,8 @@ struct ListenerRuntime {
     http::Http1Limits limits;
     std::vector<boost::asio::ip::tcp::endpoint> addresses;
     observability::ListenerMetricIds metrics;
+    std::shared_ptr<const tls::ServerContext> tls;  // null for a plain-TCP listener
+    tls::SniTable sni_routes;  // tls_passthrough: server name -> index in config->sni_routes
 };
 
 class Generation {

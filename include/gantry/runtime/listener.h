@@ -58,6 +58,8 @@ public:
     const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
 private:
+    bool is_passthrough() const;
+
     Worker& worker_;
     std::string name_;
     boost::asio::ip::tcp::endpoint endpoint_;

@@ -66,6 +66,9 @@ public:
 
     ConnectionPool& pool(size_t index) { return pools_[index]; }
 
+    // The cluster's upstream TLS context; null for plain TCP.
+    const tls::ClientContext* tls() const { return resolved_->tls.get(); }
+
     void on_request_start(size_t index) { ++active_requests_[index]; }
 
     void on_request_end(size_t index) { --active_requests_[index]; }

@@ -13,13 +13,19 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <gantry/http/http1_parser.h>
+#include <gantry/net/transport.h>
+#include <gantry/tls/client_context.h>
 
 namespace gantry::upstream {
 
 struct UpstreamConnection {
-    explicit UpstreamConnection(const boost::asio::any_io_executor& executor) : socket(executor) {}
+    explicit UpstreamConnection(const boost::asio::any_io_executor& executor)
+        : transport(boost::asio::ip::tcp::socket(executor)) {}
 
-    boost::asio::ip::tcp::socket socket;
+    // Reads and writes go through the transport (TLS when the cluster has `tls:`); the socket
+    // alias serves the calls that are the same either way (connect, options, close).
+    net::Transport transport;
+    boost::asio::ip::tcp::socket& socket = transport.socket();
     std::chrono::steady_clock::time_point idle_since;
     uint32_t requests = 0;  // requests this connection has carried
     // Made on first use and kept with the connection, so a reused connection parses its next
@@ -51,7 +57,11 @@ public:
 
     size_t idle_count() const { return idle_.size(); }
 
+    // Upstream TLS: the endpoint's last resumable session, offered by the next handshake.
+    tls::SessionSlot& tls_session() { return tls_session_; }
+
 private:
+    tls::SessionSlot tls_session_;
     uint32_t max_idle_;
     std::chrono::milliseconds idle_timeout_;
     std::vector<std::unique_ptr<UpstreamConnection>> idle_;

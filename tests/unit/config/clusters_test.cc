@@ -126,13 +126,13 @@ TEST_CASE("cluster timeouts must be positive", "[config]") {
               "5:54: max_idle_per_endpoint: must not be negative, got `-1`"});
 }
 
-TEST_CASE("keys of later cluster features are refused with their position", "[config]") {
+TEST_CASE("dns_refresh must be positive", "[config]") {
     CHECK(errors_of(R"(clusters:
   - name: a
     endpoints: [{ address: "10.0.0.1:80" }]
     tls: { sni: a }
     dns_refresh: 0s
-)") == Errors{"4:5: `tls` is not supported yet", "5:18: dns_refresh: must be greater than 0"});
+)") == Errors{"5:18: dns_refresh: must be greater than 0"});
 }
 
 TEST_CASE("health_check is read with its defaults", "[config]") {
@@ -321,4 +321,23 @@ TEST_CASE("circuit breakers default to Envoy's thresholds and read overrides", "
     circuit_breakers: { max_request: 5 }
 )") == Errors{"14:25: unknown key `max_request` in circuit_breakers (did you mean "
               "`max_requests`?)"});
+}
+
+TEST_CASE("a cluster's tls section is read and its files checked", "[config][tls]") {
+    auto config = load_valid(kListenerAndHost + R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:443" }]
+    tls: { sni: api.internal, verify: false }
+)");
+    REQUIRE(config->clusters[0].tls);
+    CHECK(config->clusters[0].tls->sni == "api.internal");
+    CHECK_FALSE(config->clusters[0].tls->verify);
+    CHECK(config->clusters[0].tls->ca.empty());
+    CHECK(errors_of(R"(clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:443" }]
+    tls: { ca: /nonexistent/ca.pem, cert: /nonexistent/c.pem, verify: maybe }
+)") == Errors{"4:10: tls needs both `cert` and `key` for a client certificate",
+              "4:16: ca: cannot read `/nonexistent/ca.pem`: No such file or directory",
+              "4:71: verify: expected true or false, got `maybe`"});
 }

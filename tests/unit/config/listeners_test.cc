@@ -157,12 +157,87 @@ TEST_CASE("keys of later listener features are refused where they are written", 
   - name: web
     listen: ["127.0.0.1:8080"]
     virtual_hosts: [site]
-    tls: { certificates: [] }
     http_filters: []
-    mode: tls_passthrough
-    sni_routes: []
     lisen: x
-)" + kSite) == Errors{"5:5: `tls` is not supported yet", "6:5: `http_filters` is not supported yet",
-                      "7:5: `mode` is not supported yet", "8:5: `sni_routes` is not supported yet",
-                      "9:5: unknown key `lisen` in listener (did you mean `listen`?)"});
+)" + kSite) == Errors{"5:5: `http_filters` is not supported yet",
+                      "6:5: unknown key `lisen` in listener (did you mean `listen`?)"});
+}
+
+TEST_CASE("a listener's tls section is checked key by key", "[config][tls]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+    tls:
+      certificates: []
+      min_version: "1.1"
+      alpn: [h3]
+      client_auth: required
+      handshake_timeout: 0
+      ciphers: x
+)" + kSite) == Errors{"6:21: tls needs at least one certificate",
+                      "7:20: min_version: 1.1 is not supported yet",
+                      "8:14: alpn: unknown value `h3`: expected one of h2, http/1.1",
+                      "9:20: client_auth needs `client_ca`",
+                      "10:26: handshake_timeout: must be greater than 0",
+                      "11:7: unknown key `ciphers` in tls"});
+}
+
+TEST_CASE("a listener's certificate files must exist", "[config][tls]") {
+    CHECK(errors_of(R"(listeners:
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+    tls:
+      certificates: [{ cert: /nonexistent/a.pem, key: /nonexistent/a.key }, { key: k }]
+      client_ca: /nonexistent/ca.pem
+)" + kSite) ==
+          Errors{"6:30: cannot read `/nonexistent/a.pem`: No such file or directory",
+                 "6:77: missing `cert` in certificate",
+                 "7:18: client_ca: cannot read `/nonexistent/ca.pem`: No such file or directory"});
+}
+
+TEST_CASE("a tls_passthrough listener is read with its sni routes", "[config][tls]") {
+    auto config = load_valid(R"(listeners:
+  - name: pass
+    listen: ["127.0.0.1:8443"]
+    mode: tls_passthrough
+    sni_routes:
+      - { server_names: [DB.example.com, "*.db.example.com"], cluster: db }
+    default_cluster: db
+clusters:
+  - name: db
+    endpoints: [{ address: "127.0.0.1:5432" }]
+)");
+    const ListenerConfig& listener = config->listeners[0];
+    CHECK(listener.mode == ListenerMode::TlsPassthrough);
+    REQUIRE(listener.sni_routes.size() == 1);
+    CHECK(listener.sni_routes[0].server_names ==
+          std::vector<std::string>{"db.example.com", "*.db.example.com"});
+    CHECK(listener.sni_routes[0].cluster == "db");
+    CHECK(listener.default_cluster == "db");
+    CHECK(listener.virtual_hosts.empty());
+}
+
+TEST_CASE("passthrough keys are checked against the listener's mode", "[config][tls]") {
+    CHECK(errors_of(R"(listeners:
+  - name: pass
+    listen: ["127.0.0.1:8443"]
+    mode: tls_passthrough
+    virtual_hosts: [site]
+    sni_routes:
+      - { server_names: [], cluster: nowhere }
+  - name: web
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [site]
+    default_cluster: x
+  - name: empty
+    listen: ["127.0.0.1:8081"]
+    mode: tcp
+)" + kSite) == Errors{"5:20: a tls_passthrough listener does not take `virtual_hosts`",
+                      "7:25: server_names: an sni route needs at least one server name",
+                      "7:38: route forwards to cluster `nowhere`, which is not defined",
+                      "11:22: `default_cluster` needs `mode: tls_passthrough`",
+                      "12:5: listener has no virtual hosts: name at least one in `virtual_hosts`",
+                      "14:11: mode: unknown value `tcp`: expected one of http, tls_passthrough"});
 }

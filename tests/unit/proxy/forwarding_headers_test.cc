@@ -85,3 +85,19 @@ TEST_CASE("rewrite_prefix replaces the matched prefix and keeps the query", "[pr
     CHECK(rewrite_path_prefix(storage, "/api", "", "/api", "") == "/");
     CHECK(rewrite_path_prefix(storage, "/old/x", "", "/old", "/new") == "/new/x");
 }
+
+TEST_CASE("a client-sent x-forwarded-client-cert is removed and the verified one set", "[proxy]") {
+    std::pmr::monotonic_buffer_resource arena;
+    RequestHead head(&arena);
+    head.headers.add("X-Forwarded-Client-Cert", "Subject=\"CN=admin\"");
+    head.headers.add("x-forwarded-client-cert", "By=x");
+    gantry::proxy::set_client_cert_details(head, "Hash=ab;Subject=\"CN=c\"");
+    size_t fields = 0;
+    for (const auto& field : head.headers) {
+        fields += field.name == "x-forwarded-client-cert" ? 1 : 0;
+    }
+    CHECK(fields == 1);
+    CHECK(value_of(head, "x-forwarded-client-cert") == "Hash=ab;Subject=\"CN=c\"");
+    gantry::proxy::set_client_cert_details(head, "");
+    CHECK(value_of(head, "x-forwarded-client-cert") == "<absent>");
+}
