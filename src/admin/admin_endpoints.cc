@@ -1,5 +1,7 @@
 #include <gantry/admin/admin_endpoints.h>
 #include <gantry/admin/config_dump.h>
+#include <gantry/admin/health_metrics.h>
+#include <gantry/health/cluster_stats.h>
 #include <gantry/observability/metrics_exposition.h>
 
 namespace gantry::admin {
@@ -22,8 +24,12 @@ AdminResponse metrics_page(const AdminState& state) {
     if (!generation) {
         return response;
     }
-    response.body = observability::serialize_metrics(observability::collect_metrics(
-        generation->metric_registry(), state.worker_metrics(), state.process_metrics()));
+    auto families = observability::collect_metrics(generation->metric_registry(),
+                                                   state.worker_metrics(), state.process_metrics());
+    for (auto& health : health_metric_families(health::snapshot_clusters(*generation))) {
+        families.push_back(std::move(health));
+    }
+    response.body = observability::serialize_metrics(families);
     return response;
 }
 
@@ -46,6 +52,21 @@ AdminResponse clusters_page(const AdminState& state) {
     return text(200, clusters_text(*generation, state.worker_metrics()));
 }
 
+// Envoy's spelling: "healthy", else the failing checks joined by '/'.
+std::string health_flags(const upstream::EndpointSnapshot& state) {
+    if (state.healthy) {
+        return "healthy";
+    }
+    std::string flags;
+    if (state.failed_health_check) {
+        flags += "/failed_active_hc";
+    }
+    if (state.ejected) {
+        flags += "/failed_outlier_check";
+    }
+    return flags;
+}
+
 }  // namespace
 
 std::string clusters_text(const runtime::Generation& generation,
@@ -58,20 +79,37 @@ std::string clusters_text(const runtime::Generation& generation,
         }
         return total;
     };
+    // Same order as generation.clusters() and their endpoints.
+    std::vector<health::ClusterStats> health = health::snapshot_clusters(generation);
     std::string out;
-    for (const auto& cluster : generation.clusters()) {
+    for (size_t c = 0; c < generation.clusters().size(); ++c) {
+        const runtime::ResolvedCluster& cluster = generation.clusters()[c];
         const std::string& name = cluster.config->name;
-        for (const auto& endpoint : cluster.endpoints) {
+        uint64_t ejections = 0;
+        size_t healthy = 0;
+        for (size_t e = 0; e < cluster.endpoints.size(); ++e) {
+            const runtime::ResolvedEndpoint& endpoint = cluster.endpoints[e];
+            const upstream::EndpointSnapshot& state = health[c].endpoints[e].state;
             uint64_t finished = sum(endpoint.metric_id, EndpointSlots::kFinished);
             uint64_t started = sum(endpoint.metric_id, EndpointSlots::kStarted);
             uint64_t failures = sum(endpoint.metric_id, EndpointSlots::kFailures);
             std::string prefix = name + "::" + endpoint.text + "::";
             out += prefix + "weight::" + std::to_string(endpoint.weight) + "\n";
+            out += prefix + "zone::" + endpoint.zone + "\n";
+            out += prefix + "priority::" + std::to_string(endpoint.priority) + "\n";
+            out += prefix + "health_flags::" + health_flags(state) + "\n";
             out += prefix + "active_requests::" +
                    std::to_string(started >= finished ? started - finished : 0) + "\n";
             out += prefix + "requests::" + std::to_string(finished) + "\n";
             out += prefix + "failures::" + std::to_string(failures) + "\n";
+            out += prefix + "ejections::" + std::to_string(state.ejections) + "\n";
+            out += prefix +
+                   "health_check_failures::" + std::to_string(state.health_check_failures) + "\n";
+            ejections += state.ejections;
+            healthy += state.healthy ? 1 : 0;
         }
+        out += name + "::healthy_endpoints::" + std::to_string(healthy) + "\n";
+        out += name + "::outlier_ejections_total::" + std::to_string(ejections) + "\n";
     }
     return out;
 }

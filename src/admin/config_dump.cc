@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 
 #include <re2/re2.h>
 
@@ -201,6 +202,96 @@ YAML::Node virtual_host_node(const config::VirtualHostConfig& host) {
     return node;
 }
 
+// The shortest text that reads back as the same double ("1.9", not "1.8999999999999999").
+std::string number_text(double value) {
+    char buffer[32];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+std::string hash_on_text(const config::HashOn& hash_on) {
+    using Kind = config::HashOn::Kind;
+    switch (hash_on.kind) {
+        case Kind::Header:
+            return "header:" + hash_on.name;
+        case Kind::Cookie:
+            return "cookie:" + hash_on.name;
+        case Kind::SourceIp:
+            return "source_ip";
+        case Kind::Path:
+            return "path";
+        case Kind::None:
+            break;
+    }
+    return "";
+}
+
+YAML::Node health_check_node(const config::HealthCheckConfig& check) {
+    YAML::Node node;
+    const bool is_http = check.kind == config::HealthCheckConfig::Kind::Http;
+    node["type"] = is_http ? "http" : "tcp";
+    if (is_http) {
+        node["path"] = check.path;
+        if (!check.host.empty()) {
+            node["host"] = check.host;
+        }
+        node["expected_status"] = YAML::Node(YAML::NodeType::Sequence);
+        for (const auto& [low, high] : check.expected_status) {
+            node["expected_status"].push_back(low == high ? std::to_string(low)
+                                                          : std::to_string(low) + "-" +
+                                                                std::to_string(high));
+        }
+    }
+    node["interval"] = duration_text(check.interval);
+    node["interval_jitter"] = duration_text(check.interval_jitter);
+    node["timeout"] = duration_text(check.timeout);
+    node["healthy_threshold"] = check.healthy_threshold;
+    node["unhealthy_threshold"] = check.unhealthy_threshold;
+    return node;
+}
+
+YAML::Node outlier_detection_node(const config::OutlierDetectionConfig& outlier) {
+    YAML::Node node;
+    node["consecutive_5xx"] = outlier.consecutive_5xx;
+    if (outlier.consecutive_gateway_errors != 0) {  // absent is off
+        node["consecutive_gateway_errors"] = outlier.consecutive_gateway_errors;
+    }
+    node["interval"] = duration_text(outlier.interval);
+    node["base_ejection_time"] = duration_text(outlier.base_ejection_time);
+    node["max_ejection_time"] = duration_text(outlier.max_ejection_time);
+    node["max_ejection_percent"] = outlier.max_ejection_percent;
+    node["success_rate"]["enabled"] = outlier.success_rate;
+    node["success_rate"]["min_hosts"] = outlier.success_rate_min_hosts;
+    node["success_rate"]["request_volume"] = outlier.success_rate_request_volume;
+    node["success_rate"]["stdev_factor"] = number_text(outlier.success_rate_stdev_factor);
+    if (outlier.failure_percentage) {  // the section's presence turns it on
+        node["failure_percentage"]["threshold"] = outlier.failure_percentage_threshold;
+        node["failure_percentage"]["min_hosts"] = outlier.failure_percentage_min_hosts;
+        node["failure_percentage"]["request_volume"] = outlier.failure_percentage_request_volume;
+    }
+    return node;
+}
+
+void add_balancer(YAML::Node& node, const config::ClusterConfig& cluster) {
+    node["lb"] = lb_text(cluster.lb);
+    if (cluster.lb == config::LbPolicy::LeastRequest) {
+        node["least_request"]["choices"] = cluster.least_request_choices;
+    }
+    if (cluster.lb == config::LbPolicy::RingHash) {
+        node["ring_hash"]["min_ring_size"] = cluster.ring_hash_min_ring_size;
+    }
+    if (cluster.hash_on.kind != config::HashOn::Kind::None) {
+        node["hash_on"] = hash_on_text(cluster.hash_on);
+    }
+    if (cluster.zone_aware.enabled) {
+        node["zone_aware"]["enabled"] = true;
+        node["zone_aware"]["min_cluster_size"] = cluster.zone_aware.min_cluster_size;
+        for (const auto& [zone, count] : cluster.zone_aware.fleet) {
+            node["zone_aware"]["fleet"][zone] = count;
+        }
+    }
+}
+
 YAML::Node cluster_node(const config::ClusterConfig& cluster) {
     YAML::Node node;
     node["name"] = cluster.name;
@@ -211,11 +302,16 @@ YAML::Node cluster_node(const config::ClusterConfig& cluster) {
         if (!endpoint.zone.empty()) {
             out["zone"] = endpoint.zone;
         }
+        out["priority"] = endpoint.priority;
         node["endpoints"].push_back(out);
     }
-    node["lb"] = lb_text(cluster.lb);
-    if (cluster.lb == config::LbPolicy::LeastRequest) {
-        node["least_request"]["choices"] = cluster.least_request_choices;
+    add_balancer(node, cluster);
+    node["dns_refresh"] = duration_text(cluster.dns_refresh);
+    if (cluster.health_check) {
+        node["health_check"] = health_check_node(*cluster.health_check);
+    }
+    if (cluster.outlier_detection) {
+        node["outlier_detection"] = outlier_detection_node(*cluster.outlier_detection);
     }
     node["protocol"] = protocol_text(cluster.protocol);
     node["connect_timeout"] = duration_text(cluster.connect_timeout);

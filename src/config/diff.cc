@@ -161,27 +161,137 @@ Fields listener_fields(const ListenerConfig& listener) {
     return fields;
 }
 
+std::string hash_on_text(const HashOn& hash_on) {
+    switch (hash_on.kind) {
+        case HashOn::Kind::Header:
+            return "header:" + hash_on.name;
+        case HashOn::Kind::Cookie:
+            return "cookie:" + hash_on.name;
+        case HashOn::Kind::SourceIp:
+            return "source_ip";
+        case HashOn::Kind::Path:
+            return "path";
+        case HashOn::Kind::None:
+            break;
+    }
+    return "none";
+}
+
+std::string endpoint_text(const EndpointConfig& endpoint) {
+    std::string text = endpoint.address.text;
+    if (endpoint.weight != 1) {
+        text += " weight=" + std::to_string(endpoint.weight);
+    }
+    if (!endpoint.zone.empty()) {
+        text += " zone=" + endpoint.zone;
+    }
+    if (endpoint.priority != 0) {
+        text += " priority=" + std::to_string(endpoint.priority);
+    }
+    return text;
+}
+
+void add_zone_aware(Fields& fields, const ZoneAwareConfig& zone_aware) {
+    fields.emplace_back("zone_aware.enabled", zone_aware.enabled ? "true" : "false");
+    if (!zone_aware.enabled) {
+        return;  // the other two only matter when it is on
+    }
+    fields.emplace_back("zone_aware.min_cluster_size", std::to_string(zone_aware.min_cluster_size));
+    std::vector<std::string> fleet;
+    for (const auto& [zone, count] : zone_aware.fleet) {
+        fleet.push_back(zone + "=" + std::to_string(count));
+    }
+    fields.emplace_back("zone_aware.fleet", list(fleet));
+}
+
+// "none" when off, so that turning it on or off is one line; else one field per key.
+void add_health_check(Fields& fields, const std::optional<HealthCheckConfig>& check) {
+    if (!check) {
+        fields.emplace_back("health_check", "none");
+        return;
+    }
+    const bool is_http = check->kind == HealthCheckConfig::Kind::Http;
+    fields.emplace_back("health_check.type", is_http ? "http" : "tcp");
+    if (is_http) {
+        fields.emplace_back("health_check.path", check->path);
+        fields.emplace_back("health_check.host", check->host.empty() ? "default" : check->host);
+        std::vector<std::string> statuses;
+        for (const auto& [low, high] : check->expected_status) {
+            statuses.push_back(low == high ? std::to_string(low)
+                                           : std::to_string(low) + "-" + std::to_string(high));
+        }
+        fields.emplace_back("health_check.expected_status", list(statuses));
+    }
+    fields.emplace_back("health_check.interval", duration(check->interval));
+    fields.emplace_back("health_check.interval_jitter", duration(check->interval_jitter));
+    fields.emplace_back("health_check.timeout", duration(check->timeout));
+    fields.emplace_back("health_check.healthy_threshold", std::to_string(check->healthy_threshold));
+    fields.emplace_back("health_check.unhealthy_threshold",
+                        std::to_string(check->unhealthy_threshold));
+}
+
+std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+void add_outlier_detection(Fields& fields, const std::optional<OutlierDetectionConfig>& outlier) {
+    if (!outlier) {
+        fields.emplace_back("outlier_detection", "none");
+        return;
+    }
+    const std::string p = "outlier_detection.";
+    fields.emplace_back(p + "consecutive_5xx", std::to_string(outlier->consecutive_5xx));
+    fields.emplace_back(p + "consecutive_gateway_errors",
+                        std::to_string(outlier->consecutive_gateway_errors));
+    fields.emplace_back(p + "interval", duration(outlier->interval));
+    fields.emplace_back(p + "base_ejection_time", duration(outlier->base_ejection_time));
+    fields.emplace_back(p + "max_ejection_time", duration(outlier->max_ejection_time));
+    fields.emplace_back(p + "max_ejection_percent", std::to_string(outlier->max_ejection_percent));
+    fields.emplace_back(p + "success_rate.enabled", outlier->success_rate ? "true" : "false");
+    if (outlier->success_rate) {
+        fields.emplace_back(p + "success_rate.min_hosts",
+                            std::to_string(outlier->success_rate_min_hosts));
+        fields.emplace_back(p + "success_rate.request_volume",
+                            std::to_string(outlier->success_rate_request_volume));
+        fields.emplace_back(p + "success_rate.stdev_factor",
+                            number(outlier->success_rate_stdev_factor));
+    }
+    if (!outlier->failure_percentage) {
+        fields.emplace_back(p + "failure_percentage", "none");
+        return;
+    }
+    fields.emplace_back(p + "failure_percentage.threshold",
+                        std::to_string(outlier->failure_percentage_threshold));
+    fields.emplace_back(p + "failure_percentage.min_hosts",
+                        std::to_string(outlier->failure_percentage_min_hosts));
+    fields.emplace_back(p + "failure_percentage.request_volume",
+                        std::to_string(outlier->failure_percentage_request_volume));
+}
+
 Fields cluster_fields(const ClusterConfig& cluster) {
     static constexpr const char* kLb[] = {"round_robin", "least_request", "random", "ring_hash",
                                           "maglev"};
     std::vector<std::string> endpoints;
     for (const auto& endpoint : cluster.endpoints) {
-        std::string text = endpoint.address.text;
-        if (endpoint.weight != 1) {
-            text += " weight=" + std::to_string(endpoint.weight);
-        }
-        if (!endpoint.zone.empty()) {
-            text += " zone=" + endpoint.zone;
-        }
-        endpoints.push_back(text);
+        endpoints.push_back(endpoint_text(endpoint));
     }
-    return {{"endpoints", list(endpoints)},
-            {"lb", kLb[static_cast<int>(cluster.lb)]},
-            {"least_request.choices", std::to_string(cluster.least_request_choices)},
-            {"protocol", cluster.protocol == Protocol::Http1 ? "http1" : "http2"},
-            {"connect_timeout", duration(cluster.connect_timeout)},
-            {"pool.max_idle_per_endpoint", std::to_string(cluster.pool.max_idle_per_endpoint)},
-            {"pool.idle_timeout", duration(cluster.pool.idle_timeout)}};
+    Fields fields = {
+        {"endpoints", list(endpoints)},
+        {"lb", kLb[static_cast<int>(cluster.lb)]},
+        {"least_request.choices", std::to_string(cluster.least_request_choices)},
+        {"ring_hash.min_ring_size", std::to_string(cluster.ring_hash_min_ring_size)},
+        {"hash_on", hash_on_text(cluster.hash_on)},
+        {"dns_refresh", duration(cluster.dns_refresh)},
+        {"protocol", cluster.protocol == Protocol::Http1 ? "http1" : "http2"},
+        {"connect_timeout", duration(cluster.connect_timeout)},
+        {"pool.max_idle_per_endpoint", std::to_string(cluster.pool.max_idle_per_endpoint)},
+        {"pool.idle_timeout", duration(cluster.pool.idle_timeout)}};
+    add_zone_aware(fields, cluster.zone_aware);
+    add_health_check(fields, cluster.health_check);
+    add_outlier_detection(fields, cluster.outlier_detection);
+    return fields;
 }
 
 // "field: old -> new" for each field whose text differs; a field only one side has is "none"

@@ -111,6 +111,7 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
     connection_ = find_client_connection(&r.cluster_, index, endpoint);
     if (connection_) {
         r.is_reused_connection_ = true;
+        r.metrics().on_upstream_connection(r.cluster_.metric_id(), true);  // a stream on it
         co_return true;
     }
     r.is_reused_connection_ = false;
@@ -130,6 +131,7 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
     }
     add_client_connection(&r.cluster_, index, fresh);
     connection_ = std::move(fresh);
+    r.metrics().on_upstream_connection(r.cluster_.metric_id(), false);
     co_return true;
 }
 

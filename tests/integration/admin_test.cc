@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/admin_client.h"
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
 #include "support/proxy_config.h"
@@ -15,8 +16,7 @@
 namespace gantry::test {
 namespace {
 
-constexpr std::string_view kGlobals =
-    "workers: 2\nadmin: { listen: \"127.0.0.1:@PORT2@\" }\nlog: { access: { path: \"off\" } }\n";
+constexpr std::string_view kGlobals = kAdminGlobals;
 
 std::string admin_config() {
     return one_host_config(R"(      - match: { prefix: /api/ }
@@ -26,35 +26,6 @@ std::string admin_config() {
         respond: { status: 200, body: "local\n" }
 )",
                            backend_cluster(), kGlobals);
-}
-
-uint16_t admin_port(const GantryProcess& gantry) {
-    return gantry.port(1);
-}
-
-CurlResult admin_get(const GantryProcess& gantry, const std::string& path,
-                     const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = extra;
-    args.push_back("http://127.0.0.1:" + std::to_string(admin_port(gantry)) + path);
-    return run_curl(args);
-}
-
-// Value of the series `name{labels}` in a Prometheus text page; 0 when absent (a labelled
-// counter appears with its first increment).
-double metric(const std::string& page, const std::string& series) {
-    for (const auto& line : split_lines(page)) {
-        if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-            line[series.size()] == ' ') {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return 0;
-}
-
-std::string scrape(const GantryProcess& gantry) {
-    CurlResult r = admin_get(gantry, "/metrics");
-    REQUIRE(r.status == 200);
-    return r.body;
 }
 
 // Sends `count` GETs for `path`, on one keep-alive connection while gantry keeps it open;

@@ -1,7 +1,9 @@
 // HTTP/2 to the upstream (`protocol: http2`, h2 prior knowledge): gRPC proxied end to end with
 // a python3-grpcio server and client (unary, server, client and bidirectional streaming, trailers
 // with grpc-status and custom metadata, a 512 KiB message over flow control), and a stream the
-// upstream refuses with GOAWAY retried on a new connection.
+// upstream refuses with GOAWAY retried on a new connection; /metrics counts HTTP/2 upstream
+// requests and connections as it counts HTTP/1.1 ones, and a sniffed HTTP/2 client connection
+// once.
 
 #include <signal.h>
 #include <spawn.h>
@@ -10,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/admin_client.h"
 #include "support/gantry_process.h"
 #include "support/test_util.h"
 
@@ -49,8 +52,9 @@ private:
     pid_t pid_ = -1;
 };
 
-std::string h2_upstream_config() {
-    return R"(workers: 1
+// `globals` may add top-level keys (the admin listener).
+std::string h2_upstream_config(const std::string& globals = "") {
+    return globals + R"(workers: 1
 log: { access: { path: "off" } }
 listeners:
   - name: main
@@ -147,6 +151,51 @@ TEST_CASE("a second HTTP/2 connection is opened when the first is at the peer's 
     std::vector<std::string> bodies{first.body, second.body};
     std::sort(bodies.begin(), bodies.end());
     CHECK(bodies == std::vector<std::string>{"conn1", "conn2"});
+}
+
+TEST_CASE("HTTP/2 upstream requests and client connections are counted like HTTP/1.1 ones",
+          "[http2][admin]") {
+    TempDir dir;
+    PythonPeer server("one_stream_server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(h2_upstream_config("admin: { listen: \"127.0.0.1:@PORT2@\" }\n"), options);
+    const std::string requests = "gantry_upstream_requests_total{cluster=\"backend\",status_class=";
+    const std::string connections = "gantry_upstream_connections_total{cluster=\"backend\",";
+    const std::string endpoint =
+        "{cluster=\"backend\",endpoint=\"127.0.0.1:" + server.port() + "\"}";
+    std::string before = scrape(gantry);
+
+    // One client connection per request, each HTTP/2 after the listener's sniff; the one worker
+    // sends them all as streams of one upstream connection (one at a time: the peer allows one).
+    constexpr int kRequests = 4;
+    for (int i = 0; i < kRequests; ++i) {
+        CurlResult r = run_curl({"--http2-prior-knowledge", gantry.url("/r")});
+        REQUIRE(r.status == 200);
+        CHECK(r.body == "conn1");
+    }
+    // The last connection's close may reach gantry a moment after curl exits.
+    std::string after;
+    REQUIRE(wait_until(
+        [&] {
+            after = scrape(gantry);
+            return metric(after, "gantry_downstream_connections_active") == 0;
+        },
+        std::chrono::seconds(5)));
+    auto moved = [&](const std::string& series) {
+        return metric(after, series) - metric(before, series);
+    };
+    CHECK(moved(requests + "\"2xx\"}") == kRequests);
+    CHECK(moved(requests + "\"none\"}") == 0);
+    CHECK(moved(connections + "connection=\"new\"}") == 1);
+    CHECK(moved(connections + "connection=\"reused\"}") == kRequests - 1);
+    CHECK(moved("gantry_upstream_endpoint_requests_total" + endpoint) == kRequests);
+    CHECK(metric(after, "gantry_upstream_endpoint_active_requests" + endpoint) == 0);
+    CHECK(moved("gantry_upstream_request_duration_seconds_count{cluster=\"backend\"}") ==
+          kRequests);
+    // Each client connection counted once, though the HTTP/1.1 side handed it to HTTP/2.
+    CHECK(moved("gantry_downstream_connections_total") == kRequests);
+    CHECK(metric(after, "gantry_downstream_connections_active") == 0);
 }
 
 }  // namespace gantry::test

@@ -1,6 +1,6 @@
 // Outlier detection and active health checks against three real upstreams: a failing upstream
 // is ejected within one interval and comes back after its ejection time; a failing health check
-// takes an endpoint out and a passing one brings it back.
+// takes an endpoint out and a passing one brings it back; /clusters and /metrics show both.
 
 #include <array>
 #include <atomic>
@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/admin_client.h"
 #include "support/gantry_process.h"
 #include "support/http_upstream.h"
 #include "support/proxy_config.h"
@@ -42,16 +43,19 @@ struct Three {
     }
 };
 
-std::string config(const std::string& health, const std::string& priorities = R"(
+constexpr const char* kThreeEndpoints = R"(
       - { address: "127.0.0.1:@A@" }
       - { address: "127.0.0.1:@B@" }
       - { address: "127.0.0.1:@C@" }
-)") {
+)";
+
+std::string config(const std::string& health, const std::string& priorities = kThreeEndpoints,
+                   std::string_view globals = "workers: 2\nlog: { access: { path: \"off\" } }\n") {
     return one_host_config("      - match: { prefix: / }\n        forward: { cluster: three }\n",
                            R"(clusters:
   - name: three
     endpoints:)" + priorities + health,
-                           "workers: 2\nlog: { access: { path: \"off\" } }\n");
+                           globals);
 }
 
 // Sends `n` requests on one connection; returns the answering letters ('-' for a failure).
@@ -223,6 +227,120 @@ TEST_CASE("a TCP health check takes a closed port out of rotation", "[integratio
     until(gantry.port(), 2000ms, [](const std::string& batch) { return count(batch, '-') == 0; });
     std::string order = send(gantry.port(), 60);
     CHECK(count(order, 'A') + count(order, 'B') == 60);
+}
+
+namespace {
+
+// The /metrics series of endpoint `letter` (A, B or C) of cluster "three".
+std::string endpoint_series(const std::string& name, const Three& three, char letter,
+                            const std::string& extra = "") {
+    return name + "{cluster=\"three\",endpoint=\"127.0.0.1:" +
+           std::to_string(three.upstreams[static_cast<size_t>(letter - 'A')].port()) + "\"" +
+           extra + "}";
+}
+
+std::string clusters_line(const Three& three, char letter, const std::string& fact) {
+    return "three::127.0.0.1:" +
+           std::to_string(three.upstreams[static_cast<size_t>(letter - 'A')].port()) + "::" + fact +
+           "\n";
+}
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("an endpoint failing its health check shows as unhealthy in /clusters and /metrics",
+          "[integration][health_check][admin]") {
+    Three three;
+    three.c_down = true;
+    GantryProcess gantry(
+        config(
+            R"(    health_check: { path: /health, interval: 100ms, timeout: 500ms, unhealthy_threshold: 1 }
+)",
+            kThreeEndpoints, kAdminGlobals),
+        three.options());
+    // A and B come up with their first passing probe; C never does.
+    std::string clusters;
+    REQUIRE(wait_until(
+        [&] {
+            clusters = admin_get(gantry, "/clusters").body;
+            return has(clusters, "three::healthy_endpoints::2\n") &&
+                   !has(clusters, clusters_line(three, 'C', "health_check_failures::0"));
+        },
+        3000ms));
+    INFO(clusters);
+    CHECK(has(clusters, clusters_line(three, 'A', "health_flags::healthy")));
+    CHECK(has(clusters, clusters_line(three, 'B', "health_flags::healthy")));
+    CHECK(has(clusters, clusters_line(three, 'C', "health_flags::/failed_active_hc")));
+
+    std::string page = scrape(gantry);
+    const std::string state = "gantry_upstream_endpoint_health_state";
+    CHECK(metric(page, endpoint_series(state, three, 'C', ",state=\"healthy\"")) == 0);
+    CHECK(metric(page, endpoint_series(state, three, 'C', ",state=\"failed_health_check\"")) == 1);
+    CHECK(metric(page, endpoint_series(state, three, 'C', ",state=\"ejected\"")) == 0);
+    CHECK(metric(page, endpoint_series(state, three, 'A', ",state=\"healthy\"")) == 1);
+    CHECK(metric(page, endpoint_series("gantry_upstream_endpoint_health_check_failures_total",
+                                       three, 'C')) >= 1);
+    CHECK(metric(page, endpoint_series("gantry_upstream_endpoint_health_check_failures_total",
+                                       three, 'A')) == 0);
+    CHECK(metric(page, "gantry_upstream_cluster_healthy_endpoints{cluster=\"three\"}") == 2);
+    CHECK(metric(page, "gantry_upstream_cluster_endpoints{cluster=\"three\"}") == 3);
+
+    // C passes again: the page follows.
+    three.c_down = false;
+    CHECK(wait_until(
+        [&] {
+            return metric(scrape(gantry),
+                          "gantry_upstream_cluster_healthy_endpoints{cluster=\"three\"}") == 3;
+        },
+        3000ms));
+    CHECK(has(admin_get(gantry, "/clusters").body,
+              clusters_line(three, 'C', "health_flags::healthy")));
+}
+
+TEST_CASE("an outlier ejection increments the endpoint's and the cluster's ejection counters",
+          "[integration][outlier][admin]") {
+    Three three;
+    GantryProcess gantry(config(R"(    outlier_detection:
+      consecutive_5xx: 3
+      interval: 200ms
+      base_ejection_time: 30s
+      max_ejection_percent: 50
+)",
+                                kThreeEndpoints, kAdminGlobals),
+                         three.options());
+    const std::string ejections =
+        endpoint_series("gantry_upstream_endpoint_ejections_total", three, 'C');
+    const std::string cluster_ejections =
+        "gantry_upstream_cluster_ejections_total{cluster=\"three\"}";
+    std::string before = scrape(gantry);
+    CHECK(metric(before, ejections) == 0);
+    CHECK(metric(before, cluster_ejections) == 0);
+    CHECK(metric(before, "gantry_upstream_cluster_healthy_endpoints{cluster=\"three\"}") == 3);
+
+    three.c_failing = true;
+    std::string page;
+    REQUIRE(wait_until(
+        [&] {
+            send(gantry.port(), 30);
+            page = scrape(gantry);
+            return metric(page, ejections) >= 1;
+        },
+        5000ms));
+    // Ejected for 30 s: exactly one ejection, seen on both pages.
+    page = scrape(gantry);
+    CHECK(metric(page, ejections) == 1);
+    CHECK(metric(page, cluster_ejections) == 1);
+    CHECK(metric(page, endpoint_series("gantry_upstream_endpoint_health_state", three, 'C',
+                                       ",state=\"ejected\"")) == 1);
+    CHECK(metric(page, "gantry_upstream_cluster_healthy_endpoints{cluster=\"three\"}") == 2);
+    std::string clusters = admin_get(gantry, "/clusters").body;
+    INFO(clusters);
+    CHECK(has(clusters, clusters_line(three, 'C', "health_flags::/failed_outlier_check")));
+    CHECK(has(clusters, clusters_line(three, 'C', "ejections::1")));
+    CHECK(has(clusters, "three::outlier_ejections_total::1\n"));
 }
 
 }  // namespace gantry::test

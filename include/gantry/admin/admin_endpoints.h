@@ -1,7 +1,7 @@
 #pragma once
 
 // The admin pages: /metrics (Prometheus text), /ready, /healthz, /config (the running config as
-// YAML, secrets redacted) and /clusters (endpoints with weight and request counts). Unknown
+// YAML, secrets redacted) and /clusters (endpoints with weight, request counts and health). Unknown
 // paths answer 404, methods other than GET 405. handle_admin_request() is a pure function of an
 // AdminState, which runtime::Server implements; main thread only.
 
@@ -29,7 +29,8 @@ public:
 AdminResponse handle_admin_request(const AdminState& state, std::string_view method,
                                    std::string_view path);
 
-// The /clusters page: one line per fact, Envoy's `cluster::endpoint::key::value` form.
+// The /clusters page: one line per fact, Envoy's `cluster::endpoint::key::value` form, then
+// `cluster::key::value` lines for the cluster's healthy endpoints and ejections.
 std::string clusters_text(const runtime::Generation& generation,
                           const std::vector<const observability::WorkerMetrics*>& workers);
 

@@ -94,6 +94,54 @@ TEST_CASE("Admin: /clusters lists every endpoint with weight and request counts"
     CHECK(text.find("v1::127.0.0.1:9000::failures::1\n") != std::string::npos);
     CHECK(text.find("v1::127.0.0.2:9000::weight::1\n") != std::string::npos);
     CHECK(text.find("v1::127.0.0.2:9000::requests::0\n") != std::string::npos);
+    CHECK(text.find("v1::127.0.0.1:9000::health_flags::healthy\n") != std::string::npos);
+    CHECK(text.find("v1::healthy_endpoints::2\n") != std::string::npos);
+    CHECK(text.find("v1::outlier_ejections_total::0\n") != std::string::npos);
+}
+
+TEST_CASE("Admin: /clusters and /metrics show each endpoint's health and the cluster's",
+          "[admin][health]") {
+    FakeState state;
+    const auto& endpoints = state.generation->clusters()[0].endpoints;
+    upstream::EndpointState& first = *endpoints[0].state;
+    upstream::EndpointState& second = *endpoints[1].state;
+    first.flags = upstream::EndpointState::kEjected;
+    first.ejections = 2;
+    second.flags = upstream::EndpointState::kFailedHealthCheck | upstream::EndpointState::kEjected;
+    second.ejections = 1;
+    second.health_check_failures = 4;
+
+    std::string text = handle_admin_request(state, "GET", "/clusters").body;
+    INFO(text);
+    CHECK(text.find("v1::127.0.0.1:9000::health_flags::/failed_outlier_check\n") !=
+          std::string::npos);
+    CHECK(text.find("v1::127.0.0.1:9000::ejections::2\n") != std::string::npos);
+    CHECK(text.find("v1::127.0.0.2:9000::health_flags::/failed_active_hc/failed_outlier_check\n") !=
+          std::string::npos);
+    CHECK(text.find("v1::127.0.0.2:9000::health_check_failures::4\n") != std::string::npos);
+    CHECK(text.find("v1::healthy_endpoints::0\n") != std::string::npos);
+    CHECK(text.find("v1::outlier_ejections_total::3\n") != std::string::npos);
+
+    std::string page = handle_admin_request(state, "GET", "/metrics").body;
+    INFO(page);
+    for (const char* line :
+         {"gantry_upstream_endpoint_health_state{cluster=\"v1\",endpoint=\"127.0.0.1:9000\","
+          "state=\"healthy\"} 0\n",
+          "gantry_upstream_endpoint_health_state{cluster=\"v1\",endpoint=\"127.0.0.1:9000\","
+          "state=\"failed_health_check\"} 0\n",
+          "gantry_upstream_endpoint_health_state{cluster=\"v1\",endpoint=\"127.0.0.1:9000\","
+          "state=\"ejected\"} 1\n",
+          "gantry_upstream_endpoint_health_state{cluster=\"v1\",endpoint=\"127.0.0.2:9000\","
+          "state=\"failed_health_check\"} 1\n",
+          "gantry_upstream_endpoint_ejections_total{cluster=\"v1\",endpoint=\"127.0.0.1:9000\"} "
+          "2\n",
+          "gantry_upstream_endpoint_health_check_failures_total{cluster=\"v1\",endpoint="
+          "\"127.0.0.2:9000\"} 4\n",
+          "gantry_upstream_cluster_ejections_total{cluster=\"v1\"} 3\n",
+          "gantry_upstream_cluster_healthy_endpoints{cluster=\"v1\"} 0\n",
+          "gantry_upstream_cluster_endpoints{cluster=\"v1\"} 2\n"}) {
+        CHECK(page.find(line) != std::string::npos);
+    }
 }
 
 }  // namespace

@@ -138,4 +138,127 @@ TEST_CASE("routes with the same match are told apart by their position", "[confi
     CHECK(changes[0].details == std::vector<std::string>{"respond.status: 410 -> 404"});
 }
 
+namespace {
+
+// A cluster with every key of the health work, for the tests below to change one by one.
+const std::string kHealthRunning = R"(node: { zone: a }
+listeners:
+  - name: public
+    listen: ["127.0.0.1:8080"]
+    virtual_hosts: [api]
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    routes:
+      - match: { prefix: / }
+        forward: { cluster: h }
+clusters:
+  - name: h
+    endpoints:
+      - { address: "127.0.0.1:9000", zone: a }
+      - { address: "127.0.0.1:9001", zone: b, priority: 1 }
+    lb: ring_hash
+    ring_hash: { min_ring_size: 2048 }
+    hash_on: "header:x-user"
+    zone_aware: { min_cluster_size: 2, fleet: { a: 1, b: 1 } }
+    dns_refresh: 10s
+    health_check: { path: /health, interval: 2s, unhealthy_threshold: 2 }
+    outlier_detection: { consecutive_5xx: 3, interval: 1s }
+)";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+std::vector<std::string> cluster_details(const std::string& running, const std::string& next) {
+    auto changes = diff_configs(*testing::load_valid(running), *testing::load_valid(next));
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].kind == ConfigChange::Kind::Changed);
+    CHECK(changes[0].what == "cluster");
+    return changes[0].details;
+}
+
+}  // namespace
+
+TEST_CASE("a cluster's balancer, hashing, zone, DNS and endpoint settings are compared",
+          "[config][diff]") {
+    CHECK(diff_configs(*testing::load_valid(kHealthRunning), *testing::load_valid(kHealthRunning))
+              .empty());
+    CHECK(cluster_details(kHealthRunning,
+                          replaced(kHealthRunning, "min_ring_size: 2048", "min_ring_size: 4096")) ==
+          std::vector<std::string>{"ring_hash.min_ring_size: 2048 -> 4096"});
+    CHECK(
+        cluster_details(kHealthRunning, replaced(kHealthRunning, "header:x-user", "cookie:sid")) ==
+        std::vector<std::string>{"hash_on: header:x-user -> cookie:sid"});
+    std::string maglev = replaced(kHealthRunning, "    ring_hash: { min_ring_size: 2048 }\n", "");
+    maglev = replaced(maglev, "lb: ring_hash", "lb: maglev");
+    CHECK(cluster_details(kHealthRunning, replaced(maglev, "\"header:x-user\"", "source_ip")) ==
+          std::vector<std::string>{"lb: ring_hash -> maglev",
+                                   "ring_hash.min_ring_size: 2048 -> 1024",
+                                   "hash_on: header:x-user -> source_ip"});
+    CHECK(cluster_details(kHealthRunning,
+                          replaced(kHealthRunning, "dns_refresh: 10s", "dns_refresh: 30s")) ==
+          std::vector<std::string>{"dns_refresh: 10s -> 30s"});
+    CHECK(cluster_details(kHealthRunning, replaced(kHealthRunning, "zone: b, priority: 1",
+                                                   "zone: c, priority: 2")) ==
+          std::vector<std::string>{"endpoints: [127.0.0.1:9000 zone=a, 127.0.0.1:9001 zone=b "
+                                   "priority=1] -> [127.0.0.1:9000 zone=a, 127.0.0.1:9001 "
+                                   "zone=c priority=2]"});
+    CHECK(cluster_details(kHealthRunning,
+                          replaced(kHealthRunning, "min_cluster_size: 2, fleet: { a: 1, b: 1 }",
+                                   "min_cluster_size: 3, fleet: { a: 2, b: 1 }")) ==
+          std::vector<std::string>{"zone_aware.min_cluster_size: 2 -> 3",
+                                   "zone_aware.fleet: [a=1, b=1] -> [a=2, b=1]"});
+    CHECK(cluster_details(
+              kHealthRunning,
+              replaced(kHealthRunning,
+                       "    zone_aware: { min_cluster_size: 2, fleet: { a: 1, b: 1 } }\n", "")) ==
+          std::vector<std::string>{"zone_aware.enabled: true -> false",
+                                   "zone_aware.min_cluster_size: 2 -> none",
+                                   "zone_aware.fleet: [a=1, b=1] -> none"});
+}
+
+TEST_CASE("a cluster's health check and outlier detection are compared key by key",
+          "[config][diff]") {
+    CHECK(cluster_details(kHealthRunning,
+                          replaced(kHealthRunning, "path: /health, interval: 2s",
+                                   "path: /ready, interval: 3s, expected_status: [\"200-399\"]")) ==
+          std::vector<std::string>{"health_check.path: /health -> /ready",
+                                   "health_check.expected_status: [200] -> [200-399]",
+                                   "health_check.interval: 2s -> 3s"});
+    CHECK(cluster_details(kHealthRunning,
+                          replaced(kHealthRunning, "consecutive_5xx: 3, interval: 1s",
+                                   "consecutive_5xx: 4, interval: 1s, max_ejection_percent: 50, "
+                                   "failure_percentage: { threshold: 90 }")) ==
+          std::vector<std::string>{
+              "outlier_detection.consecutive_5xx: 3 -> 4",
+              "outlier_detection.max_ejection_percent: 10 -> 50",
+              "outlier_detection.failure_percentage.threshold: none -> 90",
+              "outlier_detection.failure_percentage.min_hosts: none -> 5",
+              "outlier_detection.failure_percentage.request_volume: none -> 50"});
+    // Turning a section off lists each of its keys going to none.
+    std::string off = replaced(kHealthRunning,
+                               "    health_check: { path: /health, interval: 2s, "
+                               "unhealthy_threshold: 2 }\n",
+                               "");
+    auto details = cluster_details(kHealthRunning, off);
+    REQUIRE(details.size() == 9);
+    CHECK(details.front() == "health_check.type: http -> none");
+    CHECK(details.back() == "health_check.unhealthy_threshold: 2 -> none");
+}
+
+TEST_CASE("a listener's protocols and a cluster's protocol are compared", "[config][diff]") {
+    std::string next = replaced(kHealthRunning, "listen: [\"127.0.0.1:8080\"]",
+                                "listen: [\"127.0.0.1:8080\"]\n    protocols: [http1, http2]");
+    next = replaced(next, "dns_refresh: 10s", "dns_refresh: 10s\n    protocol: http2");
+    auto changes = diff_configs(*testing::load_valid(kHealthRunning), *testing::load_valid(next));
+    CHECK(format_changes(changes) == R"(~ listener public
+    protocols: [http1] -> [http1, http2]
+~ cluster h
+    protocol: http1 -> http2
+)");
+}
+
 }  // namespace gantry::config
