@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <gantry/admin/config_dump.h>
+#include <gantry/config_diff.h>
 
 #include "support/test_pki.h"
 
@@ -94,6 +95,27 @@ TEST_CASE("The config dump shows every TLS key, key paths included, and loads ba
     }
     REQUIRE(again.ok());
     CHECK(admin::dump_config(*again.config) == dump);
+}
+
+TEST_CASE("check --against reports listener TLS changes", "[admin][tls]") {
+    TestPki ca;
+    IssuedCertificate server = ca.issue("server", "gantry.test", {"DNS:gantry.test"});
+    IssuedCertificate other = ca.issue("other", "other.test", {"DNS:other.test"});
+    IssuedCertificate client = ca.issue("client", "client", {"DNS:client.test"});
+    std::string text = tls_config(ca, server, other, client);
+    std::string next_text = text;
+    next_text.replace(next_text.find("min_version: \"1.3\""), 18, "min_version: \"1.2\"");
+    next_text.replace(next_text.find("client_auth: required"), 21, "client_auth: optional");
+    auto running = config::load_config_from_string(text, "running.yaml");
+    auto next = config::load_config_from_string(next_text, "next.yaml");
+    REQUIRE(running.ok());
+    REQUIRE(next.ok());
+    auto changes = config::diff_configs(*running.config, *next.config);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].what == "listener");
+    CHECK(changes[0].name == "web");
+    CHECK(changes[0].details == std::vector<std::string>{"tls.min_version: 1.3 -> 1.2",
+                                                         "tls.client_auth: required -> optional"});
 }
 
 }  // namespace
