@@ -262,6 +262,21 @@ void add_cluster_traffic(std::vector<MetricFamily>& out, const MetricRegistry& r
     out.push_back(std::move(mirror));
 }
 
+// TLS handshakes that failed, per listener (0 on a listener without `tls`).
+void add_listener_tls(std::vector<MetricFamily>& out, const MetricRegistry& registry,
+                      const std::vector<const WorkerMetrics*>& workers) {
+    auto failures = family("gantry_tls_handshake_failures_total",
+                           "TLS handshakes with clients that failed or timed out, by listener",
+                           MetricType::Counter);
+    for (uint32_t id = 0; id < registry.listeners().size(); ++id) {
+        add_value(failures, {{"listener", registry.listeners()[id]}},
+                  static_cast<double>(sum(workers, [&](const WorkerMetrics& w) {
+                      return w.tls_handshake_failures(id);
+                  })));
+    }
+    out.push_back(std::move(failures));
+}
+
 void add_endpoints(std::vector<MetricFamily>& out, const MetricRegistry& registry,
                    const std::vector<const WorkerMetrics*>& workers) {
     auto requests = family("gantry_upstream_endpoint_requests_total",
@@ -302,6 +317,7 @@ std::vector<MetricFamily> collect_metrics(const MetricRegistry& registry,
     add_listeners(out, registry, workers);
     add_clusters(out, registry, workers);
     add_cluster_traffic(out, registry, workers);
+    add_listener_tls(out, registry, workers);
     add_endpoints(out, registry, workers);
     return out;
 }

@@ -224,6 +224,9 @@ public:
             (is_sent ? ClusterTrafficSlots::kMirrorSent : ClusterTrafficSlots::kMirrorDropped));
     }
 
+    // A TLS handshake on a listener failed or timed out (the connection was closed).
+    void on_tls_handshake_failure(uint32_t listener) { tls_handshake_failures_.add(listener); }
+
     // --- Any thread: reads ------------------------------------------------------------------
 
     uint64_t connections_opened() const { return connections_opened_.load(kRelaxed); }
@@ -246,6 +249,10 @@ public:
         return cluster_traffic_.load(cluster * ClusterTrafficSlots::kStride + slot);
     }
 
+    uint64_t tls_handshake_failures(uint32_t listener) const {
+        return tls_handshake_failures_.load(listener);
+    }
+
     uint64_t endpoint(uint32_t endpoint, size_t slot) const {
         return endpoints_.load(endpoint * EndpointSlots::kStride + slot);
     }
@@ -265,11 +272,12 @@ private:
 
     alignas(64) std::atomic<uint64_t> connections_opened_{0};
     std::atomic<uint64_t> connections_closed_{0};
-    CounterArray requests_;         // route series x status class
-    CounterArray listeners_;        // listener x ListenerSlots
-    CounterArray clusters_;         // cluster x ClusterSlots
-    CounterArray endpoints_;        // endpoint x EndpointSlots
-    CounterArray cluster_traffic_;  // cluster x ClusterTrafficSlots
+    CounterArray requests_;                // route series x status class
+    CounterArray listeners_;               // listener x ListenerSlots
+    CounterArray clusters_;                // cluster x ClusterSlots
+    CounterArray endpoints_;               // endpoint x EndpointSlots
+    CounterArray cluster_traffic_;         // cluster x ClusterTrafficSlots
+    CounterArray tls_handshake_failures_;  // listener
 };
 
 // Process-wide figures the main thread keeps (not on the request path).

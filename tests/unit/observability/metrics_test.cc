@@ -126,6 +126,8 @@ TEST_CASE("The scrape sums every worker's counters under the registry's labels",
     a.on_mirror(cluster, true);
     b.on_mirror(cluster, true);
     b.on_mirror(cluster, false);
+    a.on_tls_handshake_failure(listener);
+    b.on_tls_handshake_failure(listener);
 
     ProcessMetrics process;
     process.reloads = 3;
@@ -173,6 +175,7 @@ TEST_CASE("The scrape sums every worker's counters under the registry's labels",
     CHECK(value_of(text, "gantry_upstream_circuit_breaker_overflows_total{cluster=\"backend\"}") ==
           1);
     CHECK(value_of(text, "gantry_upstream_retries_refused_total{cluster=\"backend\"}") == 1);
+    CHECK(value_of(text, "gantry_tls_handshake_failures_total{listener=\"public\"}") == 2);
     const std::string timeouts = "gantry_upstream_timeouts_by_kind_total{cluster=\"backend\",kind=";
     CHECK(value_of(text, timeouts + "\"per_try\"}") == 2);
     CHECK(value_of(text, timeouts + "\"connect\"}") == 1);
