@@ -5,9 +5,11 @@
 
 #include <gantry/admin/config_dump.h>
 
+#include "config_dump_parts.h"
+
 namespace gantry::admin {
 
-namespace {
+namespace dump {
 
 std::string duration_text(config::Duration duration) {
     auto ms = duration.count();
@@ -16,6 +18,12 @@ std::string duration_text(config::Duration duration) {
     }
     return ms == 0 ? "0" : std::to_string(ms) + "ms";
 }
+
+}  // namespace dump
+
+namespace {
+
+using dump::duration_text;
 
 const char* protocol_text(config::Protocol protocol) {
     return protocol == config::Protocol::Http2 ? "http2" : "http1";
@@ -116,7 +124,10 @@ YAML::Node mutation_node(const config::HeaderMutation& mutation) {
 
 YAML::Node forward_node(const config::ForwardAction& forward) {
     YAML::Node node;
-    node["cluster"] = forward.cluster;
+    if (!forward.cluster.empty()) {  // empty when `weighted` names the clusters
+        node["cluster"] = forward.cluster;
+    }
+    dump::add_forward_traffic_keys(forward, node);
     if (forward.has_rewrite_prefix) {
         node["rewrite_prefix"] = forward.rewrite_prefix;
     }
@@ -182,10 +193,14 @@ YAML::Node listener_node(const config::ListenerConfig& listener) {
     for (const auto& address : listener.listen) {
         node["listen"].push_back(address.text);
     }
-    for (auto protocol : listener.protocols) {
-        node["protocols"].push_back(protocol_text(protocol));
+    dump::add_listener_passthrough_keys(listener, node);
+    if (listener.mode == config::ListenerMode::Http) {
+        for (auto protocol : listener.protocols) {
+            node["protocols"].push_back(protocol_text(protocol));
+        }
+        node["virtual_hosts"] = listener.virtual_hosts;
+        dump::add_listener_tls_keys(listener, node);
     }
-    node["virtual_hosts"] = listener.virtual_hosts;
     node["limits"] = limits_node(listener.limits);
     return node;
 }
@@ -317,6 +332,8 @@ YAML::Node cluster_node(const config::ClusterConfig& cluster) {
     node["connect_timeout"] = duration_text(cluster.connect_timeout);
     node["pool"]["max_idle_per_endpoint"] = cluster.pool.max_idle_per_endpoint;
     node["pool"]["idle_timeout"] = duration_text(cluster.pool.idle_timeout);
+    dump::add_cluster_traffic_keys(cluster, node);
+    dump::add_cluster_tls_keys(cluster, node);
     return node;
 }
 

@@ -83,6 +83,61 @@ std::string match_text(const RouteMatch& match) {
     return out;
 }
 
+void add_retry_fields(Fields& fields, const RetryPolicy& policy) {
+    static constexpr std::pair<uint32_t, const char*> kOn[] = {
+        {kRetryOn5xx, "5xx"},
+        {kRetryOnGatewayError, "gateway-error"},
+        {kRetryOnConnectFailure, "connect-failure"},
+        {kRetryOnReset, "reset"},
+        {kRetryOnRetriable4xx, "retriable-4xx"}};
+    std::vector<std::string> on;
+    for (const auto& [bit, word] : kOn) {
+        if ((policy.on & bit) != 0) {
+            on.emplace_back(word);
+        }
+    }
+    std::vector<std::string> statuses;
+    for (int status : policy.retriable_status) {
+        statuses.push_back(std::to_string(status));
+    }
+    fields.emplace_back("forward.retries.attempts", std::to_string(policy.attempts));
+    fields.emplace_back("forward.retries.on", list(on));
+    fields.emplace_back("forward.retries.retriable_status", list(statuses));
+    fields.emplace_back("forward.retries.backoff",
+                        duration(policy.backoff_base) + ".." + duration(policy.backoff_max));
+    fields.emplace_back("forward.retries.budget",
+                        policy.budget ? std::to_string(policy.budget->percent) + "% min " +
+                                            std::to_string(policy.budget->min_concurrency)
+                                      : "none");
+    fields.emplace_back("forward.retries.methods", list(policy.methods));
+    fields.emplace_back("forward.retries.body_buffer", std::to_string(policy.body_buffer));
+}
+
+// The traffic-management fields of a forward: absent features add no fields, so turning one on
+// or off reads "field: none -> value".
+void add_forward_traffic_fields(Fields& fields, const ForwardAction& forward) {
+    if (!forward.weighted.empty()) {
+        std::vector<std::string> items;
+        for (const auto& item : forward.weighted) {
+            items.push_back(item.cluster + "=" + std::to_string(item.weight));
+        }
+        fields.emplace_back("forward.weighted", list(items));
+    }
+    if (forward.rewrite_regex && forward.rewrite_regex->pattern) {
+        fields.emplace_back("forward.rewrite_regex.pattern",
+                            quoted(forward.rewrite_regex->pattern->pattern()));
+        fields.emplace_back("forward.rewrite_regex.substitution",
+                            quoted(forward.rewrite_regex->substitution));
+    }
+    if (forward.retries) {
+        add_retry_fields(fields, *forward.retries);
+    }
+    if (forward.mirror) {
+        fields.emplace_back("forward.mirror.cluster", forward.mirror->cluster);
+        fields.emplace_back("forward.mirror.percent", std::to_string(forward.mirror->percent));
+    }
+}
+
 void add_action(Fields& fields, const RouteAction& action) {
     if (const auto* forward = std::get_if<ForwardAction>(&action)) {
         static constexpr const char* kHosts[] = {"keep", "upstream", ""};
@@ -96,6 +151,7 @@ void add_action(Fields& fields, const RouteAction& action) {
         fields.emplace_back("forward.per_try_timeout", duration(forward->per_try_timeout));
         fields.emplace_back("forward.idle_timeout", duration(forward->idle_timeout));
         fields.emplace_back("forward.upgrades", list(forward->upgrades));
+        add_forward_traffic_fields(fields, *forward);
     } else if (const auto* respond = std::get_if<RespondAction>(&action)) {
         fields.emplace_back("respond.status", std::to_string(respond->status));
         fields.emplace_back("respond.body", quoted(respond->body));
@@ -149,6 +205,36 @@ Fields settings_fields(const ConfigSnapshot& config) {
     return fields;
 }
 
+// A listener's TLS and passthrough fields; a listener without `tls` has none of the tls.* ones.
+void add_listener_tls_fields(Fields& fields, const ListenerConfig& listener) {
+    bool is_passthrough = listener.mode == ListenerMode::TlsPassthrough;
+    fields.emplace_back("mode", is_passthrough ? "tls_passthrough" : "http");
+    if (is_passthrough) {
+        std::vector<std::string> routes;
+        for (const auto& route : listener.sni_routes) {
+            routes.push_back(list(route.server_names) + "=" + route.cluster);
+        }
+        fields.emplace_back("sni_routes", list(routes));
+        fields.emplace_back("default_cluster",
+                            listener.default_cluster.empty() ? "none" : listener.default_cluster);
+    }
+    if (!listener.tls) {
+        return;
+    }
+    static constexpr const char* kAuth[] = {"none", "optional", "required"};
+    const ListenerTlsConfig& tls = *listener.tls;
+    std::vector<std::string> certificates;
+    for (const auto& certificate : tls.certificates) {
+        certificates.push_back(certificate.cert + " key " + certificate.key);
+    }
+    fields.emplace_back("tls.certificates", list(certificates));
+    fields.emplace_back("tls.min_version", tls.min_version == TlsVersion::Tls13 ? "1.3" : "1.2");
+    fields.emplace_back("tls.alpn", tls.alpn.empty() ? "from protocols" : list(tls.alpn));
+    fields.emplace_back("tls.client_ca", tls.client_ca.empty() ? "none" : tls.client_ca);
+    fields.emplace_back("tls.client_auth", kAuth[static_cast<int>(tls.client_auth)]);
+    fields.emplace_back("tls.handshake_timeout", duration(tls.handshake_timeout));
+}
+
 Fields listener_fields(const ListenerConfig& listener) {
     std::vector<std::string> addresses;
     for (const auto& address : listener.listen) {
@@ -158,6 +244,7 @@ Fields listener_fields(const ListenerConfig& listener) {
                      {"protocols", protocols(listener.protocols)},
                      {"virtual_hosts", list(listener.virtual_hosts)}};
     add_limits(fields, "limits.", listener.limits);
+    add_listener_tls_fields(fields, listener);
     return fields;
 }
 
@@ -270,6 +357,27 @@ void add_outlier_detection(Fields& fields, const std::optional<OutlierDetectionC
                         std::to_string(outlier->failure_percentage_request_volume));
 }
 
+void add_cluster_traffic_fields(Fields& fields, const ClusterConfig& cluster) {
+    const CircuitBreakerConfig& limits = cluster.circuit_breakers;
+    fields.emplace_back("circuit_breakers.max_connections", std::to_string(limits.max_connections));
+    fields.emplace_back("circuit_breakers.max_pending", std::to_string(limits.max_pending));
+    fields.emplace_back("circuit_breakers.max_requests", std::to_string(limits.max_requests));
+    fields.emplace_back("circuit_breakers.max_retries", std::to_string(limits.max_retries));
+}
+
+// A cluster without `tls` has no tls.* fields.
+void add_cluster_tls_fields(Fields& fields, const ClusterConfig& cluster) {
+    if (!cluster.tls) {
+        return;
+    }
+    const ClusterTlsConfig& tls = *cluster.tls;
+    fields.emplace_back("tls.sni", tls.sni.empty() ? "endpoint host" : tls.sni);
+    fields.emplace_back("tls.ca", tls.ca.empty() ? "system" : tls.ca);
+    fields.emplace_back("tls.verify", tls.verify ? "true" : "false");
+    fields.emplace_back("tls.cert", tls.cert.empty() ? "none" : tls.cert);
+    fields.emplace_back("tls.key", tls.key.empty() ? "none" : tls.key);
+}
+
 Fields cluster_fields(const ClusterConfig& cluster) {
     static constexpr const char* kLb[] = {"round_robin", "least_request", "random", "ring_hash",
                                           "maglev"};
@@ -291,6 +399,8 @@ Fields cluster_fields(const ClusterConfig& cluster) {
     add_zone_aware(fields, cluster.zone_aware);
     add_health_check(fields, cluster.health_check);
     add_outlier_detection(fields, cluster.outlier_detection);
+    add_cluster_traffic_fields(fields, cluster);
+    add_cluster_tls_fields(fields, cluster);
     return fields;
 }
 

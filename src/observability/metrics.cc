@@ -41,6 +41,8 @@ void WorkerMetrics::ensure(const MetricSizes& sizes) {
     listeners_.ensure(size_t{sizes.listeners} * ListenerSlots::kStride);
     clusters_.ensure(size_t{sizes.clusters} * ClusterSlots::kStride);
     endpoints_.ensure(size_t{sizes.endpoints} * EndpointSlots::kStride);
+    cluster_traffic_.ensure(size_t{sizes.clusters} * ClusterTrafficSlots::kStride);
+    tls_handshake_failures_.ensure(sizes.listeners);
 }
 
 }  // namespace gantry::observability

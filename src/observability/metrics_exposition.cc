@@ -227,6 +227,56 @@ void add_clusters(std::vector<MetricFamily>& out, const MetricRegistry& registry
     out.push_back(std::move(overflows));
 }
 
+// The traffic-management series per cluster: refused retries, timeouts by kind, mirror copies.
+void add_cluster_traffic(std::vector<MetricFamily>& out, const MetricRegistry& registry,
+                         const std::vector<const WorkerMetrics*>& workers) {
+    static constexpr const char* kTimeoutKinds[kUpstreamTimeoutKinds] = {"connect", "request",
+                                                                         "per_try", "idle"};
+    auto refused = family("gantry_upstream_retries_refused_total",
+                          "Retriable upstream failures not retried: retry budget or max_retries",
+                          MetricType::Counter);
+    auto timeouts = family("gantry_upstream_timeouts_by_kind_total",
+                           "Upstream request deadlines that expired, by kind", MetricType::Counter);
+    auto mirror = family("gantry_upstream_mirror_requests_total",
+                         "Shadow copies for a mirror cluster: sent, or dropped (circuit breaker "
+                         "full, body too big)",
+                         MetricType::Counter);
+    for (uint32_t id = 0; id < registry.clusters().size(); ++id) {
+        const std::string& name = registry.clusters()[id];
+        auto slot_sum = [&](size_t slot) {
+            return static_cast<double>(
+                sum(workers, [&](const WorkerMetrics& w) { return w.cluster_traffic(id, slot); }));
+        };
+        add_value(refused, {{"cluster", name}}, slot_sum(ClusterTrafficSlots::kRetriesRefused));
+        for (size_t kind = 0; kind < kUpstreamTimeoutKinds; ++kind) {
+            add_value(timeouts, {{"cluster", name}, {"kind", kTimeoutKinds[kind]}},
+                      slot_sum(ClusterTrafficSlots::kTimeouts + kind));
+        }
+        add_value(mirror, {{"cluster", name}, {"outcome", "sent"}},
+                  slot_sum(ClusterTrafficSlots::kMirrorSent));
+        add_value(mirror, {{"cluster", name}, {"outcome", "dropped"}},
+                  slot_sum(ClusterTrafficSlots::kMirrorDropped));
+    }
+    out.push_back(std::move(refused));
+    out.push_back(std::move(timeouts));
+    out.push_back(std::move(mirror));
+}
+
+// TLS handshakes that failed, per listener (0 on a listener without `tls`).
+void add_listener_tls(std::vector<MetricFamily>& out, const MetricRegistry& registry,
+                      const std::vector<const WorkerMetrics*>& workers) {
+    auto failures = family("gantry_tls_handshake_failures_total",
+                           "TLS handshakes with clients that failed or timed out, by listener",
+                           MetricType::Counter);
+    for (uint32_t id = 0; id < registry.listeners().size(); ++id) {
+        add_value(failures, {{"listener", registry.listeners()[id]}},
+                  static_cast<double>(sum(workers, [&](const WorkerMetrics& w) {
+                      return w.tls_handshake_failures(id);
+                  })));
+    }
+    out.push_back(std::move(failures));
+}
+
 void add_endpoints(std::vector<MetricFamily>& out, const MetricRegistry& registry,
                    const std::vector<const WorkerMetrics*>& workers) {
     auto requests = family("gantry_upstream_endpoint_requests_total",
@@ -266,6 +316,8 @@ std::vector<MetricFamily> collect_metrics(const MetricRegistry& registry,
     add_requests(out, registry, workers);
     add_listeners(out, registry, workers);
     add_clusters(out, registry, workers);
+    add_cluster_traffic(out, registry, workers);
+    add_listener_tls(out, registry, workers);
     add_endpoints(out, registry, workers);
     return out;
 }

@@ -118,6 +118,12 @@ asio::awaitable<void> DownstreamConnection::run() {
     close_socket();
 }
 
+void DownstreamConnection::count_handshake_failure() {
+    if (const runtime::ListenerRuntime* current = listener()) {
+        worker().metrics().on_tls_handshake_failure(current->metrics.listener);
+    }
+}
+
 asio::awaitable<bool> DownstreamConnection::handshake(
     std::shared_ptr<const tls::ServerContext> context) {
     SSL* ssl = context->new_ssl();
@@ -133,6 +139,7 @@ asio::awaitable<bool> DownstreamConnection::handshake(
     if (ec || is_timed_out_ || is_closed_) {
         log::debug("tls handshake with ", remote_ip_,
                    " failed: ", is_timed_out_ ? "timeout" : ec.message());
+        count_handshake_failure();
         co_return false;
     }
     tls_connection_ = std::make_unique<tls::ConnectionInfo>(tls::describe_connection(ssl));

@@ -59,7 +59,7 @@ filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
                                                    bool end_stream) noexcept {
     if (shadow_ && !shadow_->add_body(data)) {
         shadow_.reset();  // too big to copy: this request is not mirrored
-        ++shadow_cluster_->traffic_stats().mirror_dropped;
+        stream_.connection().worker().metrics().on_mirror(shadow_cluster_->metric_id(), false);
     }
     if (upstream_ != nullptr) {
         upstream_->push_body(data, end_stream);
@@ -158,8 +158,7 @@ void RouterFilter::launch_shadow() {
     if (shadow_) {
         bool is_sent = ShadowRequest::launch(std::move(shadow_), stream_.request(), shadow_target_,
                                              stream_.connection().worker().executor());
-        upstream::TrafficStats& stats = shadow_cluster_->traffic_stats();
-        ++(is_sent ? stats.mirrored : stats.mirror_dropped);
+        stream_.connection().worker().metrics().on_mirror(shadow_cluster_->metric_id(), is_sent);
     }
 }
 

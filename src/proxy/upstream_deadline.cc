@@ -38,19 +38,20 @@ void UpstreamRequest::arm_timer() {
 }
 
 void UpstreamRequest::count_timeout(TimeoutKind kind) {
-    upstream::TrafficStats& stats = cluster_.traffic_stats();
+    using observability::UpstreamTimeoutKind;
+    uint32_t cluster = cluster_.metric_id();
     switch (kind) {
         case TimeoutKind::Connect:
-            ++stats.connect_timeouts;
+            metrics().on_upstream_timeout(cluster, UpstreamTimeoutKind::Connect);
             break;
         case TimeoutKind::Request:
-            ++stats.timeouts;
+            metrics().on_upstream_timeout(cluster, UpstreamTimeoutKind::Request);
             break;
         case TimeoutKind::PerTry:
-            ++stats.per_try_timeouts;
+            metrics().on_upstream_timeout(cluster, UpstreamTimeoutKind::PerTry);
             break;
         case TimeoutKind::Idle:
-            ++stats.idle_timeouts;
+            metrics().on_upstream_timeout(cluster, UpstreamTimeoutKind::Idle);
             break;
         case TimeoutKind::None:
             break;

@@ -107,7 +107,7 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
     (void)keep;  // holds the client connection (and so the stream) until this coroutine ends
     const config::CircuitBreakerConfig& limits = cluster_.config().circuit_breakers;
     if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Requests, limits.max_requests)) {
-        ++cluster_.traffic_stats().overflows;
+        metrics().on_circuit_breaker_overflow(cluster_.metric_id());
         fail(ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded));
     } else {
         // Tries and retries (upstream_retry.cc decides); written out here rather than in nested

@@ -33,7 +33,7 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // means.
 ProxyError UpstreamRequest::after_failed_try(TryEnd end) {
     if (is_overflow_) {
-        ++cluster_.traffic_stats().overflows;
+        metrics().on_circuit_breaker_overflow(cluster_.metric_id());
         return ProxyError::upstream(ProxyError::Phase::Connect, ProxyError::Kind::Overloaded);
     }
     TryOutcome outcome = TryOutcome::Reset;
@@ -102,20 +102,19 @@ bool UpstreamRequest::claim_retry(TryOutcome outcome, int status) {
     // This request's own slot (held since its last retry) goes back before asking again.
     release_retry_slot();
     upstream::CircuitBreaker& limits = breaker();
-    upstream::TrafficStats& stats = cluster_.traffic_stats();
     if (retry_policy_->budget &&
         !router::budget_allows(*retry_policy_->budget, limits.in_use(Resource::Requests),
                                limits.in_use(Resource::Retries))) {
-        ++stats.retries_refused;
+        metrics().on_retry_refused(cluster_.metric_id());
         return false;
     }
     if (!limits.try_acquire(Resource::Retries, cluster_.config().circuit_breakers.max_retries)) {
-        ++stats.retries_refused;
+        metrics().on_retry_refused(cluster_.metric_id());
         return false;
     }
     holds_retry_slot_ = true;
     ++retries_done_;
-    ++stats.retries;
+    metrics().on_upstream_retry(cluster_.metric_id());
     return true;
 }
 

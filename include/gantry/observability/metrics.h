@@ -107,6 +107,21 @@ struct ClusterSlots {
     static constexpr size_t kStride = kLatencySumNs + 1;
 };
 
+// Per-cluster slots of the traffic-management decisions (retries, timeouts, mirroring) that
+// ClusterSlots does not already hold. Kept in their own array so each feature's slots stay apart.
+struct ClusterTrafficSlots {
+    static constexpr size_t kRetriesRefused = 0;  // retriable outcomes not retried (budget, max)
+    static constexpr size_t kTimeouts = 1;        // + UpstreamTimeoutKind (4)
+    static constexpr size_t kMirrorSent = 5;      // shadow copies sent, this cluster the mirror
+    static constexpr size_t kMirrorDropped = 6;   // shadow copies dropped (breaker, body size)
+    static constexpr size_t kStride = 7;
+};
+
+// Which deadline expired, for WorkerMetrics::on_upstream_timeout.
+enum class UpstreamTimeoutKind : uint8_t { Connect, Request, PerTry, Idle };
+
+inline constexpr size_t kUpstreamTimeoutKinds = 4;
+
 // Per-endpoint slots.
 struct EndpointSlots {
     static constexpr size_t kStarted = 0;
@@ -188,6 +203,30 @@ public:
         clusters_.add(cluster * ClusterSlots::kStride + ClusterSlots::kOverflows);
     }
 
+    // --- Writer thread: traffic-management hooks (retry, timeout and mirror code) -----------
+
+    // A retriable outcome that was not retried: the retry budget or max_retries said no.
+    void on_retry_refused(uint32_t cluster) {
+        cluster_traffic_.add(cluster * ClusterTrafficSlots::kStride +
+                             ClusterTrafficSlots::kRetriesRefused);
+    }
+
+    // A deadline of an upstream request expired (counted once per expiry).
+    void on_upstream_timeout(uint32_t cluster, UpstreamTimeoutKind kind) {
+        cluster_traffic_.add(cluster * ClusterTrafficSlots::kStride +
+                             ClusterTrafficSlots::kTimeouts + static_cast<size_t>(kind));
+    }
+
+    // A shadow copy for the mirror cluster `cluster` was sent, or dropped.
+    void on_mirror(uint32_t cluster, bool is_sent) {
+        cluster_traffic_.add(
+            cluster * ClusterTrafficSlots::kStride +
+            (is_sent ? ClusterTrafficSlots::kMirrorSent : ClusterTrafficSlots::kMirrorDropped));
+    }
+
+    // A TLS handshake on a listener failed or timed out (the connection was closed).
+    void on_tls_handshake_failure(uint32_t listener) { tls_handshake_failures_.add(listener); }
+
     // --- Any thread: reads ------------------------------------------------------------------
 
     uint64_t connections_opened() const { return connections_opened_.load(kRelaxed); }
@@ -204,6 +243,14 @@ public:
 
     uint64_t cluster(uint32_t cluster, size_t slot) const {
         return clusters_.load(cluster * ClusterSlots::kStride + slot);
+    }
+
+    uint64_t cluster_traffic(uint32_t cluster, size_t slot) const {
+        return cluster_traffic_.load(cluster * ClusterTrafficSlots::kStride + slot);
+    }
+
+    uint64_t tls_handshake_failures(uint32_t listener) const {
+        return tls_handshake_failures_.load(listener);
     }
 
     uint64_t endpoint(uint32_t endpoint, size_t slot) const {
@@ -225,10 +272,12 @@ private:
 
     alignas(64) std::atomic<uint64_t> connections_opened_{0};
     std::atomic<uint64_t> connections_closed_{0};
-    CounterArray requests_;   // route series x status class
-    CounterArray listeners_;  // listener x ListenerSlots
-    CounterArray clusters_;   // cluster x ClusterSlots
-    CounterArray endpoints_;  // endpoint x EndpointSlots
+    CounterArray requests_;                // route series x status class
+    CounterArray listeners_;               // listener x ListenerSlots
+    CounterArray clusters_;                // cluster x ClusterSlots
+    CounterArray endpoints_;               // endpoint x EndpointSlots
+    CounterArray cluster_traffic_;         // cluster x ClusterTrafficSlots
+    CounterArray tls_handshake_failures_;  // listener
 };
 
 // Process-wide figures the main thread keeps (not on the request path).

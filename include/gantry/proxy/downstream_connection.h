@@ -102,6 +102,7 @@ private:
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
     boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
     boost::asio::awaitable<bool> handshake(std::shared_ptr<const tls::ServerContext> context);
+    void count_handshake_failure();
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();

@@ -21,7 +21,6 @@
 #include <gantry/upstream/connection_pool.h>
 #include <gantry/upstream/host_view.h>
 #include <gantry/upstream/load_balancer.h>
-#include <gantry/upstream/traffic_stats.h>
 
 namespace gantry::upstream {
 
@@ -78,9 +77,6 @@ public:
     void on_response(size_t index, int status);
     void on_local_failure(size_t index);
 
-    // Retry, overflow, timeout and mirror counters of this cluster on this worker.
-    TrafficStats& traffic_stats() { return traffic_stats_; }
-
     void sweep(std::chrono::steady_clock::time_point now);
     void close_idle();
 
@@ -102,7 +98,6 @@ private:
     uint64_t view_version_ = 0;          // HealthRegistry::version the view was built from
     Random rng_;                         // draws between priority levels and zones
     std::vector<uint8_t> scratch_mask_;  // a subset's mask minus avoided endpoints
-    TrafficStats traffic_stats_;
 };
 
 }  // namespace gantry::upstream

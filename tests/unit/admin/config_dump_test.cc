@@ -96,6 +96,102 @@ TEST_CASE("Secret key names are recognised case-insensitively", "[admin]") {
     CHECK_FALSE(is_secret_key("x-env"));
 }
 
+// Every traffic-management and file-less TLS key, each with a value other than its default.
+constexpr const char* kTrafficConfig = R"(listeners:
+  - { name: web, listen: ["127.0.0.1:8080"], virtual_hosts: [site] }
+  - name: edge
+    listen: ["127.0.0.1:8443"]
+    mode: tls_passthrough
+    sni_routes:
+      - { server_names: [a.example, "*.b.example"], cluster: a }
+    default_cluster: b
+virtual_hosts:
+  - name: site
+    domains: ["*"]
+    routes:
+      - match: { prefix: /v1/ }
+        forward:
+          weighted: [{ cluster: a, weight: 90 }, { cluster: b, weight: 0 }]
+          rewrite_regex: { pattern: "^/v1/(.*)$", substitution: "/x/\\1" }
+          timeout: 2s
+          per_try_timeout: 500ms
+          idle_timeout: 30s
+          upgrades: [websocket]
+          retries:
+            attempts: 4
+            on: [gateway-error, reset]
+            retriable_status: [429, 409]
+            backoff: { base: 10ms, max: 70ms }
+            budget: { percent: 35, min_concurrency: 7 }
+            methods: [POST]
+            body_buffer: 16KiB
+          mirror: { cluster: b, percent: 5 }
+        request_headers:
+          set: { x-client: "$remote_addr", x-id: "${request_id}" }
+          add: { x-price: "$$5 for $host" }
+        response_headers: { add: { x-host: "$scheme://$host$uri $$" }, remove: [server] }
+      - match: { prefix: / }
+        forward: { cluster: b, retries: { retriable_status: [503] } }
+clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_connections: 10, max_pending: 5, max_requests: 20, max_retries: 2 }
+    tls: { sni: api.internal, verify: false }
+  - name: b
+    endpoints: [{ address: "10.0.0.2:80" }]
+)";
+
+TEST_CASE("The config dump writes the traffic-management and passthrough keys", "[admin]") {
+    auto loaded = load(kTrafficConfig);
+    std::string dump = dump_config(*loaded);
+    INFO(dump);
+    YAML::Node root = YAML::Load(dump);
+    YAML::Node forward = root["virtual_hosts"][0]["routes"][0]["forward"];
+    CHECK_FALSE(forward["cluster"]);
+    CHECK(forward["weighted"][1]["cluster"].as<std::string>() == "b");
+    CHECK(forward["weighted"][1]["weight"].as<int>() == 0);
+    CHECK(forward["rewrite_regex"]["substitution"].as<std::string>() == "/x/\\1");
+    CHECK(forward["idle_timeout"].as<std::string>() == "30s");
+    YAML::Node retries = forward["retries"];
+    CHECK(retries["attempts"].as<int>() == 4);
+    CHECK(retries["on"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"gateway-error", "reset"});
+    CHECK(retries["retriable_status"].as<std::vector<int>>() == std::vector<int>{429, 409});
+    CHECK(retries["backoff"]["max"].as<std::string>() == "70ms");
+    CHECK(retries["budget"]["min_concurrency"].as<int>() == 7);
+    CHECK(retries["methods"].as<std::vector<std::string>>() == std::vector<std::string>{"POST"});
+    CHECK(retries["body_buffer"].as<uint64_t>() == 16 * 1024);
+    CHECK(forward["mirror"]["percent"].as<int>() == 5);
+    YAML::Node headers = root["virtual_hosts"][0]["routes"][0]["request_headers"];
+    CHECK(headers["add"]["x-price"].as<std::string>() == "$$5 for $host");
+    YAML::Node second = root["virtual_hosts"][0]["routes"][1]["forward"];
+    CHECK_FALSE(second["retries"]["budget"]);
+    CHECK(second["retries"]["backoff"]["base"].as<std::string>() == "25ms");
+    YAML::Node edge = root["listeners"][1];
+    CHECK(edge["mode"].as<std::string>() == "tls_passthrough");
+    CHECK_FALSE(edge["protocols"]);
+    CHECK(edge["sni_routes"][0]["server_names"][1].as<std::string>() == "*.b.example");
+    CHECK(edge["default_cluster"].as<std::string>() == "b");
+    YAML::Node cluster = root["clusters"][0];
+    CHECK(cluster["circuit_breakers"]["max_pending"].as<int>() == 5);
+    CHECK(cluster["tls"]["sni"].as<std::string>() == "api.internal");
+    CHECK(cluster["tls"]["verify"].as<bool>() == false);
+    CHECK_FALSE(root["clusters"][1]["tls"]);
+
+    config::LoadResult again = config::load_config_from_string(dump, "dump.yaml");
+    for (const auto& diagnostic : again.diagnostics) {
+        UNSCOPED_INFO(diagnostic.to_string());
+    }
+    REQUIRE(again.ok());
+    CHECK(dump_config(*again.config) == dump);
+    const auto& route =
+        std::get<config::ForwardAction>(again.config->virtual_hosts[0].routes[0].action);
+    CHECK(route.total_weight == 90);
+    CHECK(route.retries->on == (config::kRetryOnGatewayError | config::kRetryOnReset));
+    CHECK(again.config->virtual_hosts[0].routes[0].request_headers.add[0].second ==
+          "$$5 for $host");
+}
+
 // The dump is itself a valid config that loads to the same settings: dumping it again gives
 // the same text, and `check --against`'s diff finds no change between the config and its dump
 // (so every key the diff compares survives the dump). Checked on the shipped config and on the

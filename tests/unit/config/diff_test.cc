@@ -180,6 +180,62 @@ std::vector<std::string> cluster_details(const std::string& running, const std::
     return changes[0].details;
 }
 
+const std::string kTrafficRunning = R"(listeners:
+  - { name: web, listen: ["127.0.0.1:8080"], virtual_hosts: [site] }
+  - name: edge
+    listen: ["127.0.0.1:8443"]
+    mode: tls_passthrough
+    sni_routes: [{ server_names: [a.example], cluster: a }]
+virtual_hosts:
+  - name: site
+    domains: ["*"]
+    routes:
+      - match: { prefix: /v1/ }
+        forward:
+          weighted: [{ cluster: a, weight: 90 }, { cluster: b, weight: 10 }]
+          retries: { attempts: 2, on: [5xx] }
+      - match: { prefix: / }
+        forward: { cluster: a, mirror: { cluster: b, percent: 5 } }
+clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+  - name: b
+    endpoints: [{ address: "10.0.0.2:80" }]
+    tls: { sni: b.internal }
+)";
+
+const std::string kTrafficNext = R"(listeners:
+  - { name: web, listen: ["127.0.0.1:8080"], virtual_hosts: [site] }
+  - name: edge
+    listen: ["127.0.0.1:8443"]
+    mode: tls_passthrough
+    sni_routes: [{ server_names: [a.example, "*.b.example"], cluster: a }]
+    default_cluster: b
+virtual_hosts:
+  - name: site
+    domains: ["*"]
+    routes:
+      - match: { prefix: /v1/ }
+        forward:
+          weighted: [{ cluster: a, weight: 50 }, { cluster: b, weight: 50 }]
+          rewrite_regex: { pattern: "^/v1/", substitution: "/" }
+          retries:
+            attempts: 3
+            on: [5xx, reset]
+            retriable_status: [429]
+            backoff: { base: 10ms }
+            budget: { percent: 20, min_concurrency: 3 }
+      - match: { prefix: / }
+        forward: { cluster: a, timeout: 3s }
+clusters:
+  - name: a
+    endpoints: [{ address: "10.0.0.1:80" }]
+    circuit_breakers: { max_requests: 100, max_retries: 5 }
+  - name: b
+    endpoints: [{ address: "10.0.0.2:80" }]
+    tls: { sni: b.internal, verify: false }
+)";
+
 }  // namespace
 
 TEST_CASE("a cluster's balancer, hashing, zone, DNS and endpoint settings are compared",
@@ -259,6 +315,48 @@ TEST_CASE("a listener's protocols and a cluster's protocol are compared", "[conf
 ~ cluster h
     protocol: http1 -> http2
 )");
+}
+
+TEST_CASE("the diff reports traffic-management and TLS changes field by field", "[config][diff]") {
+    auto running = testing::load_valid(kTrafficRunning);
+    auto next = testing::load_valid(kTrafficNext);
+    CHECK(diff_configs(*next, *next).empty());
+    CHECK(format_changes(diff_configs(*running, *next)) == R"(~ listener edge
+    sni_routes: [[a.example]=a] -> [[a.example, *.b.example]=a]
+    default_cluster: none -> b
+~ route site: prefix /v1/
+    forward.weighted: [a=90, b=10] -> [a=50, b=50]
+    forward.rewrite_regex.pattern: none -> "^/v1/"
+    forward.rewrite_regex.substitution: none -> "/"
+    forward.retries.attempts: 2 -> 3
+    forward.retries.on: [5xx] -> [5xx, reset]
+    forward.retries.retriable_status: [] -> [429]
+    forward.retries.backoff: 25ms..250ms -> 10ms..100ms
+    forward.retries.budget: none -> 20% min 3
+~ route site: prefix /
+    forward.timeout: 15s -> 3s
+    forward.mirror.cluster: b -> none
+    forward.mirror.percent: 5 -> none
+~ cluster a
+    circuit_breakers.max_requests: 1024 -> 100
+    circuit_breakers.max_retries: 3 -> 5
+~ cluster b
+    tls.verify: true -> false
+)");
+}
+
+TEST_CASE("the diff reports a cluster gaining or losing upstream TLS", "[config][diff]") {
+    std::string with_tls = kTrafficRunning;
+    std::string without_tls = with_tls;
+    without_tls.replace(without_tls.find("    tls: { sni: b.internal }\n"), 29, "");
+    auto changes = diff_configs(*testing::load_valid(without_tls), *testing::load_valid(with_tls));
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].name == "b");
+    CHECK(changes[0].details == std::vector<std::string>{
+                                    "tls.sni: none -> b.internal",
+                                    "tls.ca: none -> system",
+                                    "tls.verify: none -> true",
+                                });
 }
 
 }  // namespace gantry::config

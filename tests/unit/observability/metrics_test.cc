@@ -119,6 +119,15 @@ TEST_CASE("The scrape sums every worker's counters under the registry's labels",
     b.on_upstream_start(endpoint);  // still running
     a.on_upstream_retry(cluster);
     b.on_circuit_breaker_overflow(cluster);
+    a.on_retry_refused(cluster);
+    a.on_upstream_timeout(cluster, UpstreamTimeoutKind::PerTry);
+    b.on_upstream_timeout(cluster, UpstreamTimeoutKind::PerTry);
+    b.on_upstream_timeout(cluster, UpstreamTimeoutKind::Connect);
+    a.on_mirror(cluster, true);
+    b.on_mirror(cluster, true);
+    b.on_mirror(cluster, false);
+    a.on_tls_handshake_failure(listener);
+    b.on_tls_handshake_failure(listener);
 
     ProcessMetrics process;
     process.reloads = 3;
@@ -165,6 +174,16 @@ TEST_CASE("The scrape sums every worker's counters under the registry's labels",
     CHECK(value_of(text, "gantry_upstream_retries_total{cluster=\"backend\"}") == 1);
     CHECK(value_of(text, "gantry_upstream_circuit_breaker_overflows_total{cluster=\"backend\"}") ==
           1);
+    CHECK(value_of(text, "gantry_upstream_retries_refused_total{cluster=\"backend\"}") == 1);
+    CHECK(value_of(text, "gantry_tls_handshake_failures_total{listener=\"public\"}") == 2);
+    const std::string timeouts = "gantry_upstream_timeouts_by_kind_total{cluster=\"backend\",kind=";
+    CHECK(value_of(text, timeouts + "\"per_try\"}") == 2);
+    CHECK(value_of(text, timeouts + "\"connect\"}") == 1);
+    CHECK(value_of(text, timeouts + "\"request\"}") == 0);
+    CHECK(value_of(text, timeouts + "\"idle\"}") == 0);
+    const std::string mirror = "gantry_upstream_mirror_requests_total{cluster=\"backend\",outcome=";
+    CHECK(value_of(text, mirror + "\"sent\"}") == 2);
+    CHECK(value_of(text, mirror + "\"dropped\"}") == 1);
     const std::string endpoint_labels = "{cluster=\"backend\",endpoint=\"127.0.0.1:8080\"}";
     CHECK(value_of(text, "gantry_upstream_endpoint_requests_total" + endpoint_labels) == 2);
     CHECK(value_of(text, "gantry_upstream_endpoint_failures_total" + endpoint_labels) == 1);
