@@ -114,9 +114,9 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
         co_return true;
     }
     r.is_reused_connection_ = false;
-    auto fresh =
-        std::make_shared<ClientConnection>(r.stream_.connection().worker().io_context(), endpoint,
-                                           r.cluster_.config().pool.idle_timeout);
+    auto fresh = std::make_shared<ClientConnection>(
+        r.stream_.connection().worker().io_context(), endpoint,
+        r.cluster_.config().pool.idle_timeout, r.cluster_.tls(), r.cluster_.endpoint(index).host);
     auto connect_timeout = r.cluster_.config().connect_timeout;
     r.connect_deadline_ =
         connect_timeout.count() > 0 ? Clock::now() + connect_timeout : Clock::time_point::max();
@@ -155,7 +155,7 @@ Fields UpstreamExchange::request_fields() {
     Fields fields;
     fields.reserve(head.headers.size() + 6);
     fields.emplace_back(":method", head.method);
-    fields.emplace_back(":scheme", "http");
+    fields.emplace_back(":scheme", r.cluster_.tls() != nullptr ? "https" : "http");
     fields.emplace_back(":authority", authority);
     fields.emplace_back(":path", path);
     bool is_grpc = false;
