@@ -194,6 +194,55 @@ TEST_CASE("nghttp and h2load over TLS get every answer", "[http2][tls]") {
     CHECK(contains(proxied.out, "1000 succeeded, 0 failed, 0 errored"));
 }
 
+TEST_CASE("large bodies stream both ways over h2 on TLS", "[http2][tls]") {
+    constexpr uint64_t kSize = 8 * 1024 * 1024;
+    TestPki ca;
+    IssuedCertificate server = ca.issue("server", "gantry.test", {"DNS:gantry.test"});
+    HttpUpstream upstream([](const test::UpstreamRequest& request) {
+        UpstreamResponse response;
+        if (request.method == "GET") {
+            response.generated_body_size = kSize;
+        } else {
+            response.body = std::to_string(request.body_size);
+        }
+        return response;
+    });
+    GantryOptions options;
+    options.vars = {
+        {"CERT", server.cert}, {"KEY", server.key}, {"UP", std::to_string(upstream.port())}};
+    GantryProcess gantry(h2_tls_config("[http1, http2]") + "limits: { max_request_body: 0 }\n",
+                         options);
+    std::vector<std::string> common{"--http2", "--cacert", ca.ca(), "--resolve",
+                                    resolve(gantry.port())};
+
+    std::vector<std::string> get_args = common;
+    get_args.push_back(https_url(gantry.port(), "/big"));
+    CurlResult result = run_curl(get_args);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(result.body.size() == kSize);
+    CHECK(BodyPattern::instance().matches(0, result.body.data(), result.body.size()));
+
+    TempDir dir;
+    std::string upload = dir.file("upload");
+    std::string pattern(kSize, '\0');
+    for (uint64_t offset = 0; offset < kSize; offset += BodyPattern::kMaxSpan) {
+        BodyPattern::instance().fill(offset, pattern.data() + offset,
+                                     std::min<uint64_t>(BodyPattern::kMaxSpan, kSize - offset));
+    }
+    write_file(upload, pattern);
+    std::vector<std::string> post_args = common;
+    post_args.insert(post_args.end(),
+                     {"--data-binary", "@" + upload, https_url(gantry.port(), "/upload")});
+    CurlResult posted = run_curl(post_args);
+    CHECK(posted.status == 200);
+    CHECK(posted.body == std::to_string(kSize));
+    auto requests = upstream.requests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[1].body_size == kSize);
+    CHECK(requests[1].body_is_pattern);
+}
+
 TEST_CASE("an h2 request over mTLS carries x-forwarded-client-cert and the $ssl_* variables",
           "[http2][tls][mtls]") {
     Setup setup;
