@@ -2,7 +2,8 @@
 // ALPN "h2" (python3-h2 server in h2_tls_upstream.py that offers only h2), verifies the
 // endpoint's certificate against the cluster's CA, sends :scheme https, and carries bodies and
 // trailers both ways, for HTTP/1.1 and HTTP/2 clients; an endpoint with an untrusted
-// certificate gets a 502 rather than a hang.
+// certificate gets a 502 rather than a hang. gRPC (python3-grpcio) runs end to end with TLS on
+// both sides of gantry.
 
 #include <signal.h>
 #include <spawn.h>
@@ -21,15 +22,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The python h2 TLS server, running for the test's lifetime.
+const std::string kIntegration = std::string(GANTRY_SOURCE_DIR) + "/tests/integration/";
+
+// A python TLS server (h2_tls_upstream.py, or grpc_echo.py tls_server), running for the
+// test's lifetime; it writes its port to a file.
 class H2TlsUpstream {
 public:
-    H2TlsUpstream(const IssuedCertificate& certificate, const TempDir& dir)
+    H2TlsUpstream(const IssuedCertificate& certificate, const TempDir& dir, bool grpc = false)
         : port_file_(dir.file("h2tls.port")) {
-        std::vector<std::string> args{
-            "/usr/bin/python3",
-            std::string(GANTRY_SOURCE_DIR) + "/tests/integration/h2_tls_upstream.py",
-            certificate.cert, certificate.key, port_file_};
+        std::vector<std::string> args{"/usr/bin/python3", kIntegration + "h2_tls_upstream.py",
+                                      certificate.cert, certificate.key, port_file_};
+        if (grpc) {
+            args = {"/usr/bin/python3", kIntegration + "grpc_echo.py",
+                    "tls_server",       port_file_,
+                    certificate.cert,   certificate.key};
+        }
         std::vector<char*> argv;
         for (auto& a : args) {
             argv.push_back(a.data());
@@ -54,7 +61,7 @@ private:
     pid_t pid_ = -1;
 };
 
-std::string config(const std::string& ca) {
+std::string config(const std::string& ca, const std::string& listener_tls = {}) {
     return R"(workers: 1
 log: { access: { path: "off" } }
 listeners:
@@ -62,7 +69,8 @@ listeners:
     listen: ["127.0.0.1:@PORT@"]
     protocols: [http1, http2]
     virtual_hosts: [main]
-virtual_hosts:
+)" + listener_tls +
+           R"(virtual_hosts:
   - name: main
     domains: ["*"]
     routes:
@@ -107,8 +115,9 @@ TEST_CASE("a cluster with protocol http2 and tls speaks h2 over TLS with ALPN",
     CHECK(load.out.find("500 succeeded, 0 failed, 0 errored") != std::string::npos);
 }
 
-TEST_CASE("an h2 TLS endpoint with an untrusted certificate gets 502 (as over HTTP/1.1), not a hang",
-          "[http2][tls][upstream]") {
+TEST_CASE(
+    "an h2 TLS endpoint with an untrusted certificate gets 502 (as over HTTP/1.1), not a hang",
+    "[http2][tls][upstream]") {
     TempDir dir;
     TestPki ca;
     TestPki other("another CA");
@@ -121,6 +130,32 @@ TEST_CASE("an h2 TLS endpoint with an untrusted certificate gets 502 (as over HT
     CurlResult result = run_curl({"--max-time", "10", gantry.url("/x")});
     CHECK(result.status == 502);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("gRPC goes end to end over TLS on both sides of gantry", "[http2][tls][grpc]") {
+    TempDir dir;
+    TestPki ca;
+    IssuedCertificate upstream_cert = ca.issue("upstream", "localhost", {"DNS:localhost"});
+    IssuedCertificate gantry_cert = ca.issue("gantry", "gantry.test", {"DNS:gantry.test"});
+    H2TlsUpstream upstream(upstream_cert, dir, /*grpc=*/true);
+    GantryOptions options;
+    options.vars = {{"UP", upstream.port()}, {"CERT", gantry_cert.cert}, {"KEY", gantry_cert.key}};
+    GantryProcess gantry(
+        config(ca.ca(), "    tls: { certificates: [{ cert: \"@CERT@\", key: \"@KEY@\" }] }\n"),
+        options);
+    ProcessResult client = run_process({"/usr/bin/python3", kIntegration + "grpc_echo.py",
+                                        "tls_client", std::to_string(gantry.port()), ca.ca()},
+                                       30s);
+    INFO(client.out << client.err);
+    REQUIRE(client.exit_code == 0);
+    CHECK(split_lines(client.out) == std::vector<std::string>{
+                                         "unary=echo:hello trailer=unary",
+                                         "server_stream=item0,item1,item2,item3,item4",
+                                         "client_stream=a+b+c",
+                                         "bidi=X,Y,Z",
+                                         "big=524293",
+                                         "fail=PERMISSION_DENIED:not you",
+                                     });
 }
 
 }  // namespace gantry::test
