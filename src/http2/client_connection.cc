@@ -144,19 +144,16 @@ ClientConnection::~ClientConnection() {
     nghttp2_session_del(session_);
 }
 
-asio::awaitable<boost::system::error_code> ClientConnection::connect() {
-    auto [ec] = co_await transport_.socket().async_connect(endpoint_, kAwait);
-    if (ec || is_closed_) {
-        is_closed_ = true;
-        co_return ec ? ec : asio::error::operation_aborted;
+asio::awaitable<boost::system::error_code> ClientConnection::connect(
+    std::chrono::milliseconds timeout) {
+    // The request's connect deadline closes nothing of ours, so the TCP connect and the TLS
+    // handshake are bounded here (an endpoint that accepts and never answers the handshake);
+    // without a connect timeout, a handshake still ends after the pool's idle timeout.
+    if (timeout.count() <= 0 && tls_ != nullptr) {
+        timeout = idle_timeout_;
     }
-    boost::system::error_code ignored;
-    transport_.socket().set_option(tcp::no_delay(true), ignored);
-    transport_.socket().non_blocking(true, ignored);
-    if (tls_) {
-        // An endpoint that accepts and never answers the handshake must not hold this forever:
-        // bounded by the pool's idle timeout (the request's connect timeout ends the request).
-        idle_timer_.expires_after(idle_timeout_);
+    if (timeout.count() > 0) {
+        idle_timer_.expires_after(timeout);
         idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code timer_ec) {
             auto self = weak.lock();
             if (!timer_ec && self && !self->is_connected_) {
@@ -164,14 +161,15 @@ asio::awaitable<boost::system::error_code> ClientConnection::connect() {
                 self->transport_.cancel(cancel_ignored);
             }
         });
-        boost::system::error_code tls_ec = co_await handshake();
-        idle_timer_.cancel();
-        tls_ = nullptr;  // the cluster (and its context) may go with a reload from here on
-        if (tls_ec) {
-            is_closed_ = true;
-            transport_.close(ignored);
-            co_return tls_ec;
-        }
+    }
+    boost::system::error_code ec = co_await connect_and_handshake();
+    idle_timer_.cancel();
+    tls_ = nullptr;  // the cluster (and its context) may go with a reload from here on
+    if (ec || is_closed_) {
+        is_closed_ = true;
+        boost::system::error_code ignored;
+        transport_.close(ignored);
+        co_return ec ? ec : asio::error::operation_aborted;
     }
     nghttp2_settings_entry entries[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
@@ -187,6 +185,20 @@ asio::awaitable<boost::system::error_code> ClientConnection::connect() {
         [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->read_loop(); },
         asio::detached);
     send();
+    co_return boost::system::error_code{};
+}
+
+asio::awaitable<boost::system::error_code> ClientConnection::connect_and_handshake() {
+    auto [ec] = co_await transport_.socket().async_connect(endpoint_, kAwait);
+    if (ec || is_closed_) {
+        co_return ec ? ec : asio::error::operation_aborted;
+    }
+    boost::system::error_code ignored;
+    transport_.socket().set_option(tcp::no_delay(true), ignored);
+    transport_.socket().non_blocking(true, ignored);
+    if (tls_ != nullptr) {
+        co_return co_await handshake();
+    }
     co_return boost::system::error_code{};
 }
 

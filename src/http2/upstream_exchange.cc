@@ -122,7 +122,8 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
         connect_timeout.count() > 0 ? Clock::now() + connect_timeout : Clock::time_point::max();
     r.arm_timer();
     // The deadline closes nothing of ours: watch it from here while the connect runs.
-    boost::system::error_code ec = co_await fresh->connect();
+    boost::system::error_code ec = co_await fresh->connect(
+        std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout));
     r.connect_deadline_ = Clock::time_point::max();
     if (ec || r.is_aborted_ || r.timeout_kind_ != proxy::UpstreamRequest::TimeoutKind::None) {
         fresh->close();

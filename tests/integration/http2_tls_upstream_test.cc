@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/gantry_process.h"
+#include "support/test_listener.h"
 #include "support/test_pki.h"
 #include "support/test_util.h"
 
@@ -130,6 +131,24 @@ TEST_CASE(
     CurlResult result = run_curl({"--max-time", "10", gantry.url("/x")});
     CHECK(result.status == 502);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("an h2 TLS endpoint that never answers the handshake gets 502 after connect_timeout",
+          "[http2][tls][upstream]") {
+    TestListener stalled("stalled upstream", 16);
+    stalled.start([&](BufferedSocket&, size_t) { stalled.sleep_for(30s); });
+    GantryOptions options;
+    options.vars["UP"] = std::to_string(stalled.port());
+    std::string cfg = config("unused.pem");
+    // No CA file: verification is off, the handshake never gets that far anyway.
+    const std::string from = "tls: { ca: \"unused.pem\" }";
+    cfg.replace(cfg.find(from), from.size(), "connect_timeout: 500ms\n    tls: { verify: false }");
+    GantryProcess gantry(cfg, options);
+    auto start = std::chrono::steady_clock::now();
+    CurlResult result = run_curl({"--max-time", "10", gantry.url("/x")});
+    CHECK(result.status == 502);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    stalled.stop();
 }
 
 TEST_CASE("gRPC goes end to end over TLS on both sides of gantry", "[http2][tls][grpc]") {

@@ -62,9 +62,10 @@ public:
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
 
-    // Connects (and with TLS handshakes, requiring ALPN "h2") and starts the session (sends
-    // the preface and SETTINGS).
-    boost::asio::awaitable<boost::system::error_code> connect();
+    // Connects (and with TLS handshakes, requiring ALPN "h2") within `timeout` (0: none) and
+    // starts the session (sends the preface and SETTINGS).
+    boost::asio::awaitable<boost::system::error_code> connect(
+        std::chrono::milliseconds timeout = {});
 
     const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
@@ -101,6 +102,7 @@ private:
     void send();
     void schedule_send();
     ClientStreamSink* sink(int32_t stream_id);
+    boost::asio::awaitable<boost::system::error_code> connect_and_handshake();
     boost::asio::awaitable<boost::system::error_code> handshake();
 
     boost::asio::io_context& io_context_;
