@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--rounds N] [--duration SECS] [--quick] [--proxies "gantry nginx haproxy"]
 #                (also gantry_rr / gantry_lr: 3 endpoints, round robin / least_request+outlier)
-#                [--phases "throughput h2 idle instr alloc"] [--out FILE] [--keep-tmp]
+#                [--phases "throughput h2 h2tls idle instr alloc"] [--out FILE] [--keep-tmp]
 #                [--wait-quiet SECS]
 #
 # Environment variables with the same meaning: ROUNDS, DURATION, QUICK=1, PROXIES, PHASES, OUT,
@@ -27,7 +27,7 @@ INSTR_N1=${INSTR_N1:-2000}
 INSTR_N2=${INSTR_N2:-12000}
 ALLOC_N1=${ALLOC_N1:-1000}
 ALLOC_N2=${ALLOC_N2:-5000}
-PHASES=${PHASES:-"throughput h2 idle instr alloc"}
+PHASES=${PHASES:-"throughput h2 h2tls idle instr alloc"}
 KEEP_TMP=${KEEP_TMP:-0}
 OUT=${OUT:-}
 WARMUP=${WARMUP:-2}
@@ -303,6 +303,7 @@ listeners:
     virtual_hosts: [bench]
   - name: bench_tls
     listen: ["127.0.0.1:$GANTRY_TLS_PORT"]
+    protocols: [http1, http2]
     virtual_hosts: [bench]
     tls:
       certificates: [{ cert: "$CERT_DIR/cert.pem", key: "$CERT_DIR/key.pem" }]
@@ -413,7 +414,7 @@ $(nginx_http_common "$dir")
         }
     }
     server {
-        listen 127.0.0.1:$NGINX_TLS_PORT ssl backlog=4096;
+        listen 127.0.0.1:$NGINX_TLS_PORT ssl http2 backlog=4096;
         ssl_certificate $CERT_DIR/cert.pem;
         ssl_certificate_key $CERT_DIR/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -461,7 +462,7 @@ frontend bench_h2
     default_backend upstream
 
 frontend bench_tls
-    bind 127.0.0.1:$HAPROXY_TLS_PORT ssl crt $CERT_DIR/combined.pem ssl-min-ver TLSv1.2
+    bind 127.0.0.1:$HAPROXY_TLS_PORT ssl crt $CERT_DIR/combined.pem ssl-min-ver TLSv1.2 alpn h2,http/1.1
     default_backend upstream
 
 backend upstream
@@ -603,7 +604,7 @@ for p in $PROXIES; do
 done
 ((${#ACTIVE[@]})) || die "no proxy to measure"
 for phase in $PHASES; do
-    [[ $phase =~ ^(throughput|h2|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput h2 idle instr alloc)"
+    [[ $phase =~ ^(throughput|h2|h2tls|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput h2 h2tls idle instr alloc)"
 done
 
 # ---------------------------------------------------------------- 3. throughput and latency
@@ -758,29 +759,40 @@ measure() {  # SCENARIO PROXY ROUND SECONDS [record]: run_wrk, surviving a proxy
 H2_CONNS=${H2_CONNS:-16}
 H2_STREAMS=${H2_STREAMS:-32}
 
-run_h2load() {  # PROXY ROUND SECONDS [record]: one h2load run of GET /64 over h2c
+# The h2 phase runs over h2c (prior knowledge); the h2tls phase over the TLS listeners of
+# scenarios (d)/(e), where ALPN picks h2 (wrk offers no ALPN there, so (d)/(e) stay HTTP/1.1).
+H2_SCEN=h2
+h2_url() {  # PROXY
+    if [[ $H2_SCEN == h2tls ]]; then
+        echo "https://127.0.0.1:${TLS_PORT[$1]}/64"
+    else
+        echo "http://127.0.0.1:${H2_PORT[$1]}/64"
+    fi
+}
+
+run_h2load() {  # PROXY ROUND SECONDS [record]: one h2load run of GET /64 ($H2_SCEN)
     local proxy=$1 round=$2 secs=$3 record=${4:-} root out c0 c1 u0 u1 b0 b1 log_file
     local total ok latency
     root=${PROXY_PID[$proxy]}
-    log_file=$TMP/h2load-$proxy-$round.log
+    log_file=$TMP/h2load-$H2_SCEN-$proxy-$round.log
     [[ -n $record ]] && wait_quiet
     b0=$(busy_ticks)
     c0=$(cpu_ticks "$root")
     u0=$(cpu_ticks "$UP_PID")
     out=$(/usr/bin/time -f 'WRKCPU %U %S' taskset -c "$CLIENT_CPU" h2load -t1 -c"$H2_CONNS" \
         -m"$H2_STREAMS" -D"$secs" --log-file="$log_file" \
-        "http://127.0.0.1:${H2_PORT[$proxy]}/64" 2>&1) || {
+        "$(h2_url "$proxy")" 2>&1) || {
         log "h2load failed against $proxy: $(tail -n 2 <<<"$out")"
         return 1
     }
     c1=$(cpu_ticks "$root")
     u1=$(cpu_ticks "$UP_PID")
     b1=$(busy_ticks)
-    kill -0 "$root" 2>/dev/null || { log "$proxy exited during (h2)"; return 1; }
+    kill -0 "$root" 2>/dev/null || { log "$proxy exited during ($H2_SCEN)"; return 1; }
     read -r total ok < <(awk '/^requests:/ {print $2, $8}' <<<"$out")
     [[ -n $record ]] || return 0
     ((ok > 0)) || { log "h2load against $proxy: no request succeeded: $out"; return 1; }
-    echo "$out" >"$TMP/h2load-$proxy-$round.txt"
+    echo "$out" >"$TMP/h2load-$H2_SCEN-$proxy-$round.txt"
     # h2load's log: start time, status, duration in microseconds, one request a line.
     latency=$(awk '{print $3}' "$log_file" | sort -n | awk '{v[NR] = $1}
         END {if (NR) printf "%.3f %.3f", v[int((NR - 1) * 0.5) + 1] / 1e3, v[int((NR - 1) * 0.99) + 1] / 1e3;
@@ -792,45 +804,52 @@ run_h2load() {  # PROXY ROUND SECONDS [record]: one h2load run of GET /64 over h
     proxy_s=$(ticks_to_s $((c1 - c0)))
     other_pct=$(awk -v t=$((b1 - b0 - (c1 - c0) - (u1 - u0))) -v hz="$CLK_TCK" -v w="${wrk_cpu:-0}" \
         -v d="$secs" -v n="$(nproc)" 'BEGIN {v = 100 * (t / hz - w) / (d * n); printf "%.1f", v < 0 ? 0 : v}')
-    raw h2 "$proxy" "$round" requests "$ok"
-    raw h2 "$proxy" "$round" duration_s "$secs"
-    raw h2 "$proxy" "$round" p50_ms "$p50"
-    raw h2 "$proxy" "$round" p99_ms "$p99"
-    raw h2 "$proxy" "$round" errors "$((total - ok))"
-    raw h2 "$proxy" "$round" cpu_s "$proxy_s"
-    raw h2 "$proxy" "$round" other_cpu_pct "$other_pct"
-    raw h2 "$proxy" "$round" body_bytes 64
+    raw "$H2_SCEN" "$proxy" "$round" requests "$ok"
+    raw "$H2_SCEN" "$proxy" "$round" duration_s "$secs"
+    raw "$H2_SCEN" "$proxy" "$round" p50_ms "$p50"
+    raw "$H2_SCEN" "$proxy" "$round" p99_ms "$p99"
+    raw "$H2_SCEN" "$proxy" "$round" errors "$((total - ok))"
+    raw "$H2_SCEN" "$proxy" "$round" cpu_s "$proxy_s"
+    raw "$H2_SCEN" "$proxy" "$round" other_cpu_pct "$other_pct"
+    raw "$H2_SCEN" "$proxy" "$round" body_bytes 64
     rps=$(awk -v r="$ok" -v d="$secs" 'BEGIN {printf "%.0f", r / d}')
     log "$(printf '%-24s %9s req/s  p50 %6s ms  p99 %6s ms  cpu %5s s  errors %s  other CPU %s%%' \
-        "round $round/$ROUNDS  h2  $proxy" "$rps" "$p50" "$p99" "$proxy_s" "$((total - ok))" "$other_pct")"
+        "round $round/$ROUNDS  $H2_SCEN  $proxy" "$rps" "$p50" "$p99" "$proxy_s" "$((total - ok))" "$other_pct")"
 }
 
-h2_phase() {
-    local p r running=()
+h2_phase() {  # SCENARIO: h2 (h2c) or h2tls (h2 by ALPN over TLS)
+    local p r running=() check
+    H2_SCEN=$1
     if ! command -v h2load >/dev/null; then
-        log "h2: SKIPPED: h2load not installed"
-        meta skipped "h2: h2load not installed"
+        log "$H2_SCEN: SKIPPED: h2load not installed"
+        meta skipped "$H2_SCEN: h2load not installed"
         return
     fi
     for p in "${ACTIVE[@]}"; do
-        [[ $p == envoy ]] && continue  # no h2c listener configured for it
+        [[ $p == envoy ]] && continue  # no h2c or TLS listener configured for it
         if ! start_proxy "$p" 2 normal; then
-            log "$p: h2 skipped, it did not start"
+            log "$p: $H2_SCEN skipped, it did not start"
             continue
         fi
-        if ! curl -fsS --http2-prior-knowledge -o /dev/null "http://127.0.0.1:${H2_PORT[$p]}/64"; then
-            log "$p: h2 skipped, its h2c listener does not answer"
-            meta skipped "$p: h2c listener does not answer"
+        if [[ $H2_SCEN == h2tls ]]; then
+            check=$(curl -sS --http2 -k -o /dev/null -w '%{http_version}' "$(h2_url "$p")" || true)
+        else
+            check=$(curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_version}' \
+                "$(h2_url "$p")" || true)
+        fi
+        if [[ $check != 2 ]]; then
+            log "$p: $H2_SCEN skipped, its listener does not answer HTTP/2 (got '$check')"
+            meta skipped "$p: $H2_SCEN listener does not answer HTTP/2"
             stop_proxy "$p"
             continue
         fi
         running+=("$p")
     done
-    log "h2: warm-up ${WARMUP}s per proxy"
+    log "$H2_SCEN: warm-up ${WARMUP}s per proxy"
     for p in "${running[@]}"; do run_h2load "$p" 0 "$WARMUP" || true; done
     for ((r = 1; r <= ROUNDS; r++)); do
         for p in "${running[@]}"; do
-            run_h2load "$p" "$r" "$DURATION" record || raw h2 "$p" "$r" failed 1
+            run_h2load "$p" "$r" "$DURATION" record || raw "$H2_SCEN" "$p" "$r" failed 1
         done
     done
     for p in "${running[@]}"; do stop_proxy "$p"; done
@@ -934,6 +953,7 @@ meta instr_n "$INSTR_N1 $INSTR_N2"
 meta alloc_n "$ALLOC_N1 $ALLOC_N2"
 for s in "${SCENARIOS[@]}"; do meta "scenario_$s" "${S_DESC[$s]}"; done
 meta scenario_h2 "64 B over HTTP/2 (h2c prior knowledge, h2load), $H2_CONNS conns x $H2_STREAMS streams; upstream HTTP/1.1"
+meta scenario_h2tls "64 B over HTTP/2 over TLS 1.3 (ALPN h2, h2load), $H2_CONNS conns x $H2_STREAMS streams; upstream HTTP/1.1"
 
 log "temporary directory $TMP; proxies: ${ACTIVE[*]}; $ROUNDS round(s) of ${DURATION}s"
 LOAD=$(machine_load)
@@ -943,7 +963,8 @@ start_upstream
 for phase in $PHASES; do
     case $phase in
     throughput) throughput_phase ;;
-    h2) h2_phase ;;
+    h2) h2_phase h2 ;;
+    h2tls) h2_phase h2tls ;;
     idle) idle_phase ;;
     instr) valgrind_phase callgrind "$INSTR_N1" "$INSTR_N2" instructions ;;
     alloc) valgrind_phase memcheck "$ALLOC_N1" "$ALLOC_N2" allocations ;;

@@ -8,9 +8,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <gantry/http2/client_connection.h>
-#include <gantry/runtime/nonblocking_write.h>
+#include <gantry/runtime/log.h>
 
 namespace gantry::http2 {
 
@@ -125,11 +127,14 @@ void add_client_connection(const void* cluster, size_t endpoint_index,
 }
 
 ClientConnection::ClientConnection(asio::io_context& io_context, tcp::endpoint endpoint,
-                                   std::chrono::milliseconds idle_timeout)
+                                   std::chrono::milliseconds idle_timeout,
+                                   const tls::ClientContext* tls, std::string host)
     : io_context_(io_context)
     , endpoint_(std::move(endpoint))
     , idle_timeout_(idle_timeout)
-    , socket_(io_context)
+    , tls_(tls)
+    , host_(std::move(host))
+    , transport_(tcp::socket(io_context))
     , idle_timer_(io_context) {
     const ClientTemplate& tmpl = client_template();
     nghttp2_session_client_new2(&session_, tmpl.callbacks, this, tmpl.option);
@@ -139,15 +144,33 @@ ClientConnection::~ClientConnection() {
     nghttp2_session_del(session_);
 }
 
-asio::awaitable<boost::system::error_code> ClientConnection::connect() {
-    auto [ec] = co_await socket_.async_connect(endpoint_, kAwait);
+asio::awaitable<boost::system::error_code> ClientConnection::connect(
+    std::chrono::milliseconds timeout) {
+    // The request's connect deadline closes nothing of ours, so the TCP connect and the TLS
+    // handshake are bounded here (an endpoint that accepts and never answers the handshake);
+    // without a connect timeout, a handshake still ends after the pool's idle timeout.
+    if (timeout.count() <= 0 && tls_ != nullptr) {
+        timeout = idle_timeout_;
+    }
+    if (timeout.count() > 0) {
+        idle_timer_.expires_after(timeout);
+        idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code timer_ec) {
+            auto self = weak.lock();
+            if (!timer_ec && self && !self->is_connected_) {
+                boost::system::error_code cancel_ignored;
+                self->transport_.cancel(cancel_ignored);
+            }
+        });
+    }
+    boost::system::error_code ec = co_await connect_and_handshake();
+    idle_timer_.cancel();
+    tls_ = nullptr;  // the cluster (and its context) may go with a reload from here on
     if (ec || is_closed_) {
         is_closed_ = true;
+        boost::system::error_code ignored;
+        transport_.close(ignored);
         co_return ec ? ec : asio::error::operation_aborted;
     }
-    boost::system::error_code ignored;
-    socket_.set_option(tcp::no_delay(true), ignored);
-    socket_.non_blocking(true, ignored);
     nghttp2_settings_entry entries[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
@@ -162,6 +185,50 @@ asio::awaitable<boost::system::error_code> ClientConnection::connect() {
         [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->read_loop(); },
         asio::detached);
     send();
+    co_return boost::system::error_code{};
+}
+
+asio::awaitable<boost::system::error_code> ClientConnection::connect_and_handshake() {
+    auto [ec] = co_await transport_.socket().async_connect(endpoint_, kAwait);
+    if (ec || is_closed_) {
+        co_return ec ? ec : asio::error::operation_aborted;
+    }
+    boost::system::error_code ignored;
+    transport_.socket().set_option(tcp::no_delay(true), ignored);
+    transport_.socket().non_blocking(true, ignored);
+    if (tls_ != nullptr) {
+        co_return co_await handshake();
+    }
+    co_return boost::system::error_code{};
+}
+
+asio::awaitable<boost::system::error_code> ClientConnection::handshake() {
+    SSL* ssl = tls_->new_ssl(host_, session_slot_);
+    if (ssl == nullptr) {
+        co_return asio::error::no_memory;
+    }
+    // The context offers http/1.1; this connection offers only h2.
+    static constexpr unsigned char kAlpnH2[] = {2, 'h', '2'};
+    SSL_set_alpn_protos(ssl, kAlpnH2, sizeof kAlpnH2);
+    transport_.attach_tls(ssl);
+    boost::system::error_code ec = co_await transport_.async_handshake();
+    if (ec) {
+        if (!is_closed_) {
+            long verify = SSL_get_verify_result(ssl);
+            log::warn("upstream h2 TLS to ", endpoint_.address().to_string(), ":", endpoint_.port(),
+                      " failed: ",
+                      verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message());
+        }
+        co_return ec;
+    }
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_length = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
+    if (std::string_view(reinterpret_cast<const char*>(alpn), alpn_length) != "h2") {
+        log::warn("upstream h2 TLS to ", endpoint_.address().to_string(), ":", endpoint_.port(),
+                  ": the endpoint did not choose h2 by ALPN");
+        co_return asio::error::no_protocol_option;
+    }
     co_return boost::system::error_code{};
 }
 
@@ -248,7 +315,7 @@ void ClientConnection::close() {
     }
     is_closed_ = true;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    transport_.close(ignored);
     idle_timer_.cancel();
     auto sinks = std::move(sinks_);
     sinks_.clear();
@@ -266,7 +333,7 @@ asio::awaitable<void> ClientConnection::read_loop() {
     auto self = shared_from_this();
     input_.resize(kReadSize);
     while (!is_closed_) {
-        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(input_), kAwait);
+        auto [ec, n] = co_await transport_.async_read_some(asio::buffer(input_));
         if (ec || is_closed_) {
             break;
         }
@@ -318,8 +385,9 @@ void ClientConnection::send() {
         return;
     }
     boost::system::error_code ec;
-    output_sent_ += runtime::write_now(
-        socket_, asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_), ec);
+    // Over TLS, bytes not taken stay at output_[output_sent_] and are offered again first.
+    output_sent_ += transport_.write_now(
+        asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_), ec);
     if (ec) {
         close();
         return;
@@ -335,9 +403,8 @@ void ClientConnection::send() {
 
 asio::awaitable<void> ClientConnection::write_loop() {
     while (!is_closed_ && output_sent_ < output_.size()) {
-        auto [ec, n] = co_await asio::async_write(
-            socket_, asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_),
-            kAwait);
+        auto [ec, n] = co_await transport_.async_write(
+            asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_));
         if (ec) {
             close();
             break;

@@ -9,8 +9,9 @@
 #include <gantry/http2/server_connection.h>
 #include <gantry/http2/server_stream.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/nonblocking_write.h>
 #include <gantry/runtime/worker.h>
+#include <gantry/tls/connection_info.h>
+#include <gantry/tls/server_context.h>
 
 namespace gantry::http2 {
 
@@ -105,15 +106,16 @@ const SessionTemplate& session_template() {
 }  // namespace
 
 ServerConnection::ServerConnection(runtime::Worker& worker, std::string listener_name,
-                                   tcp::socket socket, std::string_view already_read,
+                                   net::Transport transport, TlsSession tls,
+                                   std::string_view already_read,
                                    const runtime::ListenerRuntime& listener, std::string remote_ip,
-                                   uint16_t remote_port, bool is_tls)
+                                   uint16_t remote_port)
     : worker_(worker)
     , listener_name_(std::move(listener_name))
-    , socket_(std::move(socket))
+    , transport_(std::move(transport))
+    , tls_(std::move(tls))
     , remote_ip_(std::move(remote_ip))
     , remote_port_(remote_port)
-    , is_tls_(is_tls)
     , flood_(settings_.flood)
     , initial_input_(already_read)
     , output_drained_(worker.io_context())
@@ -249,7 +251,7 @@ asio::awaitable<void> ServerConnection::linger() {
         co_await output_drained_.wait();
     }
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    transport_.shutdown_send(ec);
     size_t drained = 0;
     worker_.buffers().acquire(input_);
     while (!ec && !is_closed_ && drained < kLingerMaxBytes) {
@@ -362,8 +364,10 @@ void ServerConnection::send() {
             worker_.strings().release(output_);
         }
     }
-    if (!is_writing_ && !is_lingering_ && !nghttp2_session_want_read(session_) &&
-        !nghttp2_session_want_write(session_)) {
+    // After a cut-off, linger() closes: closing here, on unread input, would reset the
+    // connection and could destroy the GOAWAY before the client read it.
+    if (!is_writing_ && !is_lingering_ && abuse_reason_ == nullptr &&
+        !nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
         close_transport();  // GOAWAY went out and no stream is left
     }
 }
@@ -507,7 +511,7 @@ void ServerConnection::close_transport() {
     }
     is_closed_ = true;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    transport_.close(ignored);
     timer_.cancel();
     wake_reader_.set();
     output_drained_.set();
@@ -520,15 +524,17 @@ void ServerConnection::close_transport() {
 // --- The transport seam ----------------------------------------------------------------------
 
 size_t ServerConnection::read_some(char* destination, size_t space, boost::system::error_code& ec) {
-    return socket_.read_some(asio::buffer(destination, space), ec);
+    return transport_.read_some(asio::buffer(destination, space), ec);
 }
 
 size_t ServerConnection::write_some(std::string_view bytes, boost::system::error_code& ec) {
-    return runtime::write_now(socket_, asio::buffer(bytes), ec);
+    // Over TLS, bytes not taken stay at output_[output_sent_] and are offered again first.
+    return transport_.write_now(asio::buffer(bytes), ec);
 }
 
 asio::awaitable<boost::system::error_code> ServerConnection::wait_readable() {
-    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+    // Over TLS this returns at once while decrypted (or read-ahead) bytes wait in OpenSSL.
+    auto [ec] = co_await transport_.async_wait_readable();
     if (!ec) {
         last_activity_ = Clock::now();
     }
@@ -536,7 +542,7 @@ asio::awaitable<boost::system::error_code> ServerConnection::wait_readable() {
 }
 
 asio::awaitable<boost::system::error_code> ServerConnection::wait_writable() {
-    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_write, kAwait);
+    auto [ec] = co_await transport_.async_wait_writable();
     co_return ec;
 }
 

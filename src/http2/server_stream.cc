@@ -81,6 +81,7 @@ ServerStream::ServerStream(std::shared_ptr<ServerConnection> connection, int32_t
     remote_ip_ = connection_->remote_ip();
     remote_port_ = connection_->remote_port();
     is_tls_ = connection_->is_tls();
+    tls_info_ = connection_->tls_info();
 }
 
 ServerStream::~ServerStream() {

@@ -115,15 +115,16 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
         co_return true;
     }
     r.is_reused_connection_ = false;
-    auto fresh =
-        std::make_shared<ClientConnection>(r.stream_.connection().worker().io_context(), endpoint,
-                                           r.cluster_.config().pool.idle_timeout);
+    auto fresh = std::make_shared<ClientConnection>(
+        r.stream_.connection().worker().io_context(), endpoint,
+        r.cluster_.config().pool.idle_timeout, r.cluster_.tls(), r.cluster_.endpoint(index).host);
     auto connect_timeout = r.cluster_.config().connect_timeout;
     r.connect_deadline_ =
         connect_timeout.count() > 0 ? Clock::now() + connect_timeout : Clock::time_point::max();
     r.arm_timer();
     // The deadline closes nothing of ours: watch it from here while the connect runs.
-    boost::system::error_code ec = co_await fresh->connect();
+    boost::system::error_code ec = co_await fresh->connect(
+        std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout));
     r.connect_deadline_ = Clock::time_point::max();
     if (ec || r.is_aborted_ || r.timeout_kind_ != proxy::UpstreamRequest::TimeoutKind::None) {
         fresh->close();
@@ -157,7 +158,7 @@ Fields UpstreamExchange::request_fields() {
     Fields fields;
     fields.reserve(head.headers.size() + 6);
     fields.emplace_back(":method", head.method);
-    fields.emplace_back(":scheme", "http");
+    fields.emplace_back(":scheme", r.cluster_.tls() != nullptr ? "https" : "http");
     fields.emplace_back(":authority", authority);
     fields.emplace_back(":path", path);
     bool is_grpc = false;

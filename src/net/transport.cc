@@ -1,4 +1,5 @@
 #include <cerrno>
+#include <utility>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -22,6 +23,12 @@ Transport::~Transport() {
         SSL_free(ssl_);
     }
 }
+
+Transport::Transport(Transport&& other) noexcept
+    : socket_(std::move(other.socket_))
+    , ssl_(std::exchange(other.ssl_, nullptr))
+    , wants_write_(other.wants_write_)
+    , is_read_starved_(other.is_read_starved_) {}
 
 void Transport::attach_tls(ssl_st* ssl) {
     ssl_ = ssl;
@@ -80,9 +87,11 @@ size_t Transport::tls_read_some(asio::mutable_buffer buffer, error_code& ec) {
     int result = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n);
     if (result == 1) {
         ec = {};
+        is_read_starved_ = false;
         return n;
     }
     ec = tls_error(result);
+    is_read_starved_ = ec == asio::error::would_block && !wants_write_;
     return 0;
 }
 
@@ -140,7 +149,10 @@ asio::awaitable<Transport::ReadResult> Transport::tls_async_write(asio::const_bu
 }
 
 asio::awaitable<std::tuple<error_code>> Transport::tls_async_wait_readable() {
-    if (SSL_has_pending(ssl_)) {
+    // With read-ahead, whole records (e.g. what the client sent right behind its handshake)
+    // may wait inside OpenSSL while the socket has nothing; but a partial record there must
+    // not count, or a reader would spin on a read that cannot finish.
+    if (!is_read_starved_ && SSL_has_pending(ssl_)) {
         co_return std::tuple<error_code>{};
     }
     auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);

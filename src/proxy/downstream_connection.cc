@@ -90,9 +90,17 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     // The parser's limits come from the listener as it was when the connection opened.
     parser_limits_ = first_listener->limits;
-    if (first_listener->tls && !co_await handshake(first_listener->tls)) {
-        close_socket();
-        co_return;
+    if (first_listener->tls) {
+        if (!co_await handshake(first_listener->tls)) {
+            close_socket();
+            co_return;
+        }
+        const runtime::ListenerRuntime* current = listener();
+        if (current != nullptr && is_h2_negotiated(*current)) {
+            co_await serve_http2(*current);
+            close_socket();
+            co_return;
+        }
     }
     bool is_first = true;
     while (!is_closed_) {
@@ -145,11 +153,18 @@ asio::awaitable<bool> DownstreamConnection::handshake(
     tls_connection_ = std::make_unique<tls::ConnectionInfo>(tls::describe_connection(ssl));
     tls_info_ = tls_connection_.get();
     is_tls_ = true;
-    // HAND-OFF (HTTP/2): when tls_connection_->alpn == "h2", this connection's transport_
-    // belongs to the HTTP/2 connection class from here on. Until that class exists the
-    // listener never offers "h2" (see tls::ServerContext::build, `offer_h2`), so ALPN can only
-    // have chosen http/1.1 or nothing.
     co_return true;
+}
+
+bool DownstreamConnection::is_h2_negotiated(const runtime::ListenerRuntime& listener) const {
+    // ALPN offers only what the listener serves (tls::ServerContext::build). A client
+    // that negotiated nothing on an http2-only listener gets HTTP/2 too (prior knowledge).
+    if (tls_connection_->alpn == "h2") {
+        return true;
+    }
+    return tls_connection_->alpn.empty() &&
+           !has_protocol(*listener.config, config::Protocol::Http1) &&
+           has_protocol(*listener.config, config::Protocol::Http2);
 }
 
 asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first) {
@@ -191,17 +206,25 @@ asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
             co_return false;
         }
     }
+    co_await serve_http2(listener);
+    co_return true;
+}
+
+asio::awaitable<void> DownstreamConnection::serve_http2(const runtime::ListenerRuntime& listener) {
+    // From here the transport (and the TLS session in it) belongs to the HTTP/2 connection;
+    // this object only forwards drain and abort to it.
     deadline_ = Clock::time_point::max();  // HTTP/2 keeps its own timers
+    tls_info_ = nullptr;
+    http2::TlsSession tls{std::move(tls_context_), std::move(tls_connection_)};
     http2_ = std::make_shared<http2::ServerConnection>(
-        worker_, listener_name_, std::move(transport_.socket()), input_.readable(), listener,
-        remote_ip_, remote_port_, is_tls_);
+        worker_, listener_name_, std::move(transport_), std::move(tls), input_.readable(), listener,
+        remote_ip_, remote_port_);
     input_.consume(input_.size());
     release_idle_buffers();
     if (is_draining_) {
         http2_->begin_drain();
     }
     co_await http2_->run();
-    co_return true;
 }
 
 void DownstreamConnection::take_request_objects() {

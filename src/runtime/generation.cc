@@ -174,9 +174,14 @@ std::shared_ptr<const Generation> Generation::build(
             }
         }
         if (listener.tls) {
-            // No HTTP/2 handler yet: ALPN offers http/1.1 only (see ServerContext::build).
+            // ALPN offers only what the listener serves.
+            auto serves = [&](config::Protocol protocol) {
+                return std::find(listener.protocols.begin(), listener.protocols.end(), protocol) !=
+                       listener.protocols.end();
+            };
             runtime.tls = tls::ServerContext::build(listener.name, *listener.tls,
-                                                    /*offer_h2=*/false, error);
+                                                    serves(config::Protocol::Http2),
+                                                    serves(config::Protocol::Http1), error);
             if (!runtime.tls) {
                 *error = "listener `" + listener.name + "`: " + *error;
                 return nullptr;

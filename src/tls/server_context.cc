@@ -94,13 +94,17 @@ std::string alpn_wire(const std::vector<std::string>& protocols) {
     return wire;
 }
 
-// The listener's ALPN list: as configured, else from its protocols; "h2" only when an HTTP/2
-// handler can take the connection.
-std::vector<std::string> alpn_protocols(const config::ListenerTlsConfig& config, bool offer_h2) {
+// The listener's ALPN list: as configured (else h2, http/1.1), less what the listener's
+// protocols do not serve.
+std::vector<std::string> alpn_protocols(const config::ListenerTlsConfig& config, bool offer_h2,
+                                        bool offer_http1) {
     std::vector<std::string> protocols =
         config.alpn.empty() ? std::vector<std::string>{"h2", "http/1.1"} : config.alpn;
     if (!offer_h2) {
         std::erase(protocols, "h2");
+    }
+    if (!offer_http1) {
+        std::erase(protocols, "http/1.1");
     }
     return protocols;
 }
@@ -109,11 +113,12 @@ std::vector<std::string> alpn_protocols(const config::ListenerTlsConfig& config,
 
 std::shared_ptr<const ServerContext> ServerContext::build(const std::string& listener_name,
                                                           const config::ListenerTlsConfig& config,
-                                                          bool offer_h2, std::string* error) {
+                                                          bool offer_h2, bool offer_http1,
+                                                          std::string* error) {
     std::shared_ptr<ServerContext> context(new ServerContext());
     context->listener_name_ = listener_name;
     context->config_ = config;
-    context->alpn_wire_ = alpn_wire(alpn_protocols(config, offer_h2));
+    context->alpn_wire_ = alpn_wire(alpn_protocols(config, offer_h2, offer_http1));
     // Sessions resume only on the listener (and client-certificate policy) that made them.
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_length = 0;

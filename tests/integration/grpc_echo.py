@@ -4,6 +4,8 @@
   grpc_echo.py server PORT_FILE        a proto-less gRPC service test.Echo (generic handlers):
                                        Unary, ServerStream, ClientStream, Bidi; writes its port
   grpc_echo.py client PORT             calls each method through gantry; prints one line each
+  grpc_echo.py tls_server PORT_FILE CERT KEY / tls_client PORT CA   the same over TLS (the
+                                       client verifies the server as gantry.test)
   grpc_echo.py goaway_server PORT_FILE an h2 server that answers stream 1 of each connection and
                                        refuses the rest with GOAWAY(last_stream_id=1)
   grpc_echo.py one_stream_server PORT_FILE  an h2 server with SETTINGS_MAX_CONCURRENT_STREAMS 1
@@ -27,7 +29,7 @@ def write_port(port_file, port):
     os.rename(port_file + ".tmp", port_file)
 
 
-def serve_grpc(port_file):
+def serve_grpc(port_file, cert=None, key=None):
     from concurrent import futures
     import grpc
 
@@ -58,15 +60,26 @@ def serve_grpc(port_file):
     })
     server = grpc.server(futures.ThreadPoolExecutor(8))
     server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
+    if cert:
+        with open(cert, "rb") as c, open(key, "rb") as k:
+            credentials = grpc.ssl_server_credentials([(k.read(), c.read())])
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+    else:
+        port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     write_port(port_file, port)
     server.wait_for_termination()
 
 
-def run_client(port):
+def run_client(port, ca=None):
     import grpc
-    channel = grpc.insecure_channel("127.0.0.1:%s" % port)
+    if ca:
+        with open(ca, "rb") as f:
+            credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+        channel = grpc.secure_channel("127.0.0.1:%s" % port, credentials,
+                                      options=[("grpc.ssl_target_name_override", "gantry.test")])
+    else:
+        channel = grpc.insecure_channel("127.0.0.1:%s" % port)
     unary = channel.unary_unary("/test.Echo/Unary", identity, identity)
     reply, call = unary.with_call(b"hello", timeout=5)
     trailers = dict(call.trailing_metadata())
@@ -169,8 +182,12 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "server":
         serve_grpc(sys.argv[2])
+    elif mode == "tls_server":  # PORT_FILE CERT KEY
+        serve_grpc(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "client":
         run_client(sys.argv[2])
+    elif mode == "tls_client":  # PORT CA (the server is verified as gantry.test)
+        run_client(sys.argv[2], sys.argv[3])
     elif mode == "goaway_server":
         serve_goaway(sys.argv[2])
     elif mode == "one_stream_server":

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Raw HTTP/2 client for gantry's integration tests: sends well-formed, malformed and abusive
 frame sequences that ordinary clients refuse to produce, and prints what came back as one JSON
-object. Usage: h2_client.py PORT SCENARIO [ARG...]. Every scenario is bounded in time."""
+object. Usage: h2_client.py PORT SCENARIO [ARG...] [--json] [--tls]. With --tls it speaks TLS
+with ALPN "h2" (the server certificate is not verified). Every scenario is bounded in time."""
 
 import json
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -23,8 +25,16 @@ def frame(kind, flags, stream_id, payload=b""):
 
 
 class Conn:
-    def __init__(self, port):
+    def __init__(self, port, use_tls=False):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if use_tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            context.set_alpn_protocols(["h2"])
+            self.sock = context.wrap_socket(self.sock, server_hostname="gantry.test")
+            if self.sock.selected_alpn_protocol() != "h2":
+                raise SystemExit("ALPN did not choose h2")
         self.encoder = hpack.Encoder()
         self.decoder = hpack.Decoder()
         self.decoder.max_allowed_table_size = 65536
@@ -305,9 +315,9 @@ def flatten(prefix, value, out):
 
 def main():
     port, name = int(sys.argv[1]), sys.argv[2]
-    args = [a for a in sys.argv[3:] if a != "--json"]
+    args = [a for a in sys.argv[3:] if a not in ("--json", "--tls")]
     started = time.monotonic()
-    c = Conn(port)
+    c = Conn(port, "--tls" in sys.argv)
     result = globals()["scenario_" + name](c, *args)
     result["elapsed_ms"] = int((time.monotonic() - started) * 1000)
     if "--json" in sys.argv:

@@ -132,7 +132,7 @@ TEST_CASE("TLS 1.2 and 1.3 are accepted, 1.1 is refused, and min_version 1.3 ref
     CHECK(mentions(refused, "alert protocol version"));
 }
 
-TEST_CASE("ALPN selects http/1.1 and does not offer h2 without an HTTP/2 handler",
+TEST_CASE("ALPN selects http/1.1 and does not offer h2 on a listener without http2",
           "[integration][tls]") {
     Pki pki;
     GantryProcess gantry(tls_config(), pki.options());

@@ -1,8 +1,8 @@
 #pragma once
 
 // ClientConnection: one HTTP/2 connection from gantry to an upstream endpoint (h2 with prior
-// knowledge over TCP; ALPN over TLS comes with the TLS transport). It multiplexes the requests of
-// many streams of the same worker: each request is a stream whose events go to a
+// knowledge over TCP, or over TLS with ALPN "h2" for a cluster with `tls:`). It multiplexes the
+// requests of many streams of the same worker: each request is a stream whose events go to a
 // ClientStreamSink (the UpstreamExchange of one UpstreamRequest). It respects the peer's
 // SETTINGS_MAX_CONCURRENT_STREAMS (a full connection takes no new stream; the pool opens another)
 // and stops taking streams after a GOAWAY; streams the peer did not process (above the GOAWAY's
@@ -25,7 +25,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <gantry/net/transport.h>
 #include <gantry/runtime/async_event.h>
+#include <gantry/tls/client_context.h>
 
 struct nghttp2_session;
 
@@ -49,15 +51,21 @@ public:
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 public:
+    // `tls`: the cluster's TLS context (null for plain TCP), used only during connect() (the SSL
+    // object then holds its SSL_CTX); `host`: the endpoint's configured host, for SNI and the
+    // name check.
     ClientConnection(boost::asio::io_context& io_context, boost::asio::ip::tcp::endpoint endpoint,
-                     std::chrono::milliseconds idle_timeout);
+                     std::chrono::milliseconds idle_timeout,
+                     const tls::ClientContext* tls = nullptr, std::string host = {});
     ~ClientConnection();
 
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
 
-    // Connects and starts the session (sends the preface and SETTINGS).
-    boost::asio::awaitable<boost::system::error_code> connect();
+    // Connects (and with TLS handshakes, requiring ALPN "h2") within `timeout` (0: none) and
+    // starts the session (sends the preface and SETTINGS).
+    boost::asio::awaitable<boost::system::error_code> connect(
+        std::chrono::milliseconds timeout = {});
 
     const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
@@ -94,11 +102,18 @@ private:
     void send();
     void schedule_send();
     ClientStreamSink* sink(int32_t stream_id);
+    boost::asio::awaitable<boost::system::error_code> connect_and_handshake();
+    boost::asio::awaitable<boost::system::error_code> handshake();
 
     boost::asio::io_context& io_context_;
     boost::asio::ip::tcp::endpoint endpoint_;
     std::chrono::milliseconds idle_timeout_;
-    boost::asio::ip::tcp::socket socket_;
+    const tls::ClientContext* tls_;  // null once connect() has returned
+    std::string host_;
+    // The TLS session's slot lives here, not in the cluster's pool: this connection may outlive
+    // the cluster (reload), and a multiplexed connection is rarely re-made anyway.
+    tls::SessionSlot session_slot_;
+    net::Transport transport_;
     nghttp2_session* session_ = nullptr;
     std::unordered_map<int32_t, ClientStreamSink*> sinks_;
     std::string input_;

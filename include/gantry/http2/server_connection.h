@@ -1,21 +1,20 @@
 #pragma once
 
-// ServerConnection: one client connection speaking HTTP/2 (h2c with prior knowledge today; the
-// TLS transport hands ALPN "h2" connections here too). It owns the socket, the nghttp2 server
+// ServerConnection: one client connection speaking HTTP/2: h2c with prior knowledge, or h2 over
+// TLS when ALPN chose "h2". It owns the transport (socket and TLS session), the nghttp2 server
 // session, the output buffer and its streams; every request stream is a ServerStream, the
 // proxy::Downstream through which the same filter chain and router as HTTP/1.1 answer it.
 //
 // I/O follows the HTTP/1.1 connection: readiness waits, then non-blocking reads and writes, all
-// in read_some()/write_some()/wait_readable()/wait_writable()/close_transport() so that another
-// transport can replace the plain socket. Frames go in through nghttp2_session_mem_recv and out
-// through nghttp2_session_mem_send; the stream callbacks only queue work, and one posted "tick"
-// per event-loop turn sends what was queued (many streams' frames in one write) and finishes the
-// streams that are done. Abusive clients are measured by a FloodGuard and cut off with
-// GOAWAY(ENHANCE_YOUR_CALM).
+// through net::Transport, so the same code serves plain TCP and TLS. Frames go in through
+// nghttp2_session_mem_recv and out through nghttp2_session_mem_send; the stream callbacks only
+// queue work, and one posted "tick" per event-loop turn sends what was queued (many streams' frames
+// in one write) and finishes the streams that are done. Abusive clients are measured by a
+// FloodGuard and cut off with GOAWAY(ENHANCE_YOUR_CALM).
 //
-// Created by proxy::DownstreamConnection after it sniffed the connection preface (or straight
-// away on an http2-only listener), which awaits run(); owned by shared_ptrs held by run(), its
-// timer and its streams. Touched only by its worker's thread.
+// Created by proxy::DownstreamConnection after it sniffed the connection preface, after a TLS
+// handshake that chose "h2" (or straight away on an http2-only listener), which awaits run(); owned
+// by shared_ptrs held by run(), its timer and its streams. Touched only by its worker's thread.
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +30,7 @@
 
 #include <gantry/http2/flood_guard.h>
 #include <gantry/http2/request_head_builder.h>
+#include <gantry/net/transport.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
 
@@ -41,7 +41,19 @@ class Worker;
 struct ListenerRuntime;
 }  // namespace gantry::runtime
 
+namespace gantry::tls {
+class ServerContext;
+struct ConnectionInfo;
+}  // namespace gantry::tls
+
 namespace gantry::http2 {
+
+// What a TLS handshake left for the HTTP/2 connection: the listener's context (its callbacks
+// may still run, e.g. for session tickets) and what was negotiated. Empty for plain TCP.
+struct TlsSession {
+    std::shared_ptr<const tls::ServerContext> context;
+    std::unique_ptr<tls::ConnectionInfo> info;
+};
 
 class ServerStream;
 
@@ -61,10 +73,10 @@ struct ServerSettings {
 class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 public:
     // `already_read`: bytes the HTTP/1.1 side read while sniffing the preface.
-    ServerConnection(runtime::Worker& worker, std::string listener_name,
-                     boost::asio::ip::tcp::socket socket, std::string_view already_read,
+    ServerConnection(runtime::Worker& worker, std::string listener_name, net::Transport transport,
+                     TlsSession tls, std::string_view already_read,
                      const runtime::ListenerRuntime& listener, std::string remote_ip,
-                     uint16_t remote_port, bool is_tls);
+                     uint16_t remote_port);
     ~ServerConnection();
 
     ServerConnection(const ServerConnection&) = delete;
@@ -89,7 +101,10 @@ public:
 
     uint16_t remote_port() const { return remote_port_; }
 
-    bool is_tls() const { return is_tls_; }
+    bool is_tls() const { return transport_.is_tls(); }
+
+    // What the TLS handshake negotiated (null for plain TCP); lives as long as the connection.
+    const tls::ConnectionInfo* tls_info() const { return tls_.info.get(); }
 
     bool is_closed() const { return is_closed_; }
 
@@ -128,7 +143,7 @@ private:
     void update_deadline();
     void close_transport();
 
-    // The transport seam: the only functions that touch the socket.
+    // The only functions that touch the transport.
     size_t read_some(char* destination, size_t space, boost::system::error_code& ec);
     size_t write_some(std::string_view bytes, boost::system::error_code& ec);
     boost::asio::awaitable<boost::system::error_code> wait_readable();
@@ -136,10 +151,10 @@ private:
 
     runtime::Worker& worker_;
     std::string listener_name_;
-    boost::asio::ip::tcp::socket socket_;
+    net::Transport transport_;
+    TlsSession tls_;
     std::string remote_ip_;
     uint16_t remote_port_;
-    bool is_tls_;
     const runtime::ListenerRuntime* listener_ = nullptr;
     uint64_t listener_generation_ = 0;
     RequestLimits request_limits_;

@@ -33,6 +33,10 @@ public:
     ~Transport();
     Transport(const Transport&) = delete;
     Transport& operator=(const Transport&) = delete;
+    // Moves the socket and the TLS session (bound to the same descriptor) to another
+    // connection class, e.g. from the HTTP/1.1 connection to HTTP/2 after ALPN chose "h2".
+    Transport(Transport&& other) noexcept;
+    Transport& operator=(Transport&&) = delete;
 
     boost::asio::ip::tcp::socket& socket() { return socket_; }
 
@@ -104,6 +108,12 @@ public:
                                   boost::asio::as_tuple(boost::asio::use_awaitable));
     }
 
+    // Waits until the socket takes more bytes (after write_now() took fewer than offered).
+    boost::asio::awaitable<std::tuple<boost::system::error_code>> async_wait_writable() {
+        return socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
+                                  boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+
     // Ends the sending direction (TLS: a close_notify first, best effort).
     void shutdown_send(boost::system::error_code& ec);
 
@@ -147,6 +157,9 @@ private:
     boost::asio::ip::tcp::socket socket_;
     ssl_st* ssl_ = nullptr;
     bool wants_write_ = false;  // the last would_block came from WANT_WRITE
+    // The last read found only part of a record: what OpenSSL buffers cannot be read before
+    // more bytes arrive, so a readiness wait must go to the socket.
+    bool is_read_starved_ = false;
 };
 
 }  // namespace gantry::net

@@ -101,8 +101,13 @@ private:
     // On a listener with http2: serves the connection as HTTP/2 when it starts with the
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
     boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
+    // Hands the connection (its transport and TLS session) to an HTTP/2 ServerConnection and
+    // serves it until that ends.
+    boost::asio::awaitable<void> serve_http2(const runtime::ListenerRuntime& listener);
     boost::asio::awaitable<bool> handshake(std::shared_ptr<const tls::ServerContext> context);
     void count_handshake_failure();
+    // After a handshake: whether the connection speaks HTTP/2 (ALPN chose "h2").
+    bool is_h2_negotiated(const runtime::ListenerRuntime& listener) const;
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();

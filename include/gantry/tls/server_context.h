@@ -23,11 +23,13 @@ namespace gantry::tls {
 
 class ServerContext {
 public:
-    // Builds the context for a listener. `offer_h2`: whether "h2" may be negotiated by ALPN (an
-    // HTTP/2 handler exists for this listener). Returns null with `error` set on failure.
+    // Builds the context for a listener. `offer_h2` / `offer_http1`: whether "h2" / "http/1.1"
+    // may be negotiated by ALPN (the listener's `protocols` include http2 / http1). Returns null
+    // with `error` set on failure.
     static std::shared_ptr<const ServerContext> build(const std::string& listener_name,
                                                       const config::ListenerTlsConfig& config,
-                                                      bool offer_h2, std::string* error);
+                                                      bool offer_h2, bool offer_http1,
+                                                      std::string* error);
 
     ~ServerContext();
     ServerContext(const ServerContext&) = delete;
