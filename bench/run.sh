@@ -543,9 +543,9 @@ check_proxy() {  # NAME: a few requests of each kind must come back whole
         return 1
     fi
     if [[ -n ${TLS_PORT[$1]:-} ]] &&
-        ! out=$(curl -fsS --cacert "$CERT_DIR/cert.pem" --tlsv1.3 --resolve \
+        { ! out=$(curl -fsS --cacert "$CERT_DIR/cert.pem" --tlsv1.3 --resolve \
             "bench.test:${TLS_PORT[$1]}:127.0.0.1" "https://bench.test:${TLS_PORT[$1]}/64" 2>&1 |
-            wc -c) || ((out != 64)); then
+            wc -c) || ((out != 64)); }; then
         log "$1 does not proxy correctly over TLS: $out"
         tail -n 20 "$TMP/$1.log" >&2
         return 1
