@@ -344,4 +344,20 @@ void RequestHeadBuilder::merge_cookies() {
     headers.add_unowned("cookie", value, http::HeaderId::Other);
 }
 
+std::string_view lower_case_name(std::string_view name, std::pmr::memory_resource* arena) {
+    bool has_upper = false;
+    for (char c : name) {
+        has_upper = has_upper || (c >= 'A' && c <= 'Z');
+    }
+    if (!has_upper) {
+        return name;
+    }
+    auto* copy = static_cast<char*>(arena->allocate(name.size(), 1));
+    for (size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        copy[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    return {copy, name.size()};
+}
+
 }  // namespace gantry::http2

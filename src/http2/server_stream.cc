@@ -6,6 +6,7 @@
 #include <boost/asio/error.hpp>
 #include <nghttp2/nghttp2.h>
 
+#include <gantry/http2/request_head_builder.h>
 #include <gantry/http2/server_connection.h>
 #include <gantry/http2/server_stream.h>
 #include <gantry/proxy/stream.h>
@@ -44,24 +45,6 @@ bool is_dropped_response_field(const http::HeaderField& field) {
         default:
             return false;
     }
-}
-
-// HTTP/2 names are lower-case; an HTTP/1.1 upstream may send any case. Lower-cases into `arena`
-// only when needed.
-std::string_view lower_name(std::string_view name, std::pmr::memory_resource* arena) {
-    bool has_upper = false;
-    for (char c : name) {
-        has_upper = has_upper || (c >= 'A' && c <= 'Z');
-    }
-    if (!has_upper) {
-        return name;
-    }
-    auto* copy = static_cast<char*>(arena->allocate(name.size(), 1));
-    for (size_t i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        copy[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    }
-    return {copy, name.size()};
 }
 
 // Scratch space for the name/value list of one HEADERS frame; nghttp2 copies it on submit.
@@ -285,7 +268,7 @@ http::BodyFraming ServerStream::write_response_head(http::ResponseHead& head,
     fields.push_back(make_nv(":status", std::string_view(status_text, 3)));
     for (const http::HeaderField& field : head.headers) {
         if (!is_dropped_response_field(field)) {
-            fields.push_back(make_nv(lower_name(field.name, arena), field.value));
+            fields.push_back(make_nv(lower_case_name(field.name, arena), field.value));
         }
     }
     nghttp2_session* session = connection_->session();
@@ -345,7 +328,7 @@ void ServerStream::write_response_trailers(const http::HeaderMap& trailers) {
         if (is_dropped_response_field(field)) {
             continue;
         }
-        trailer_fields_.emplace_back(arena ? lower_name(field.name, arena) : field.name);
+        trailer_fields_.emplace_back(arena ? lower_case_name(field.name, arena) : field.name);
         trailer_fields_.emplace_back(field.value);
     }
     has_trailers_ = !trailer_fields_.empty();

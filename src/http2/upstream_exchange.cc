@@ -4,6 +4,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <gantry/config.h>
+#include <gantry/http2/request_head_builder.h>
 #include <gantry/http2/upstream_exchange.h>
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
@@ -39,22 +40,6 @@ bool is_connection_specific(http::HeaderId id) {
         default:
             return false;
     }
-}
-
-std::string_view lower(std::string_view name, std::pmr::memory_resource* arena) {
-    bool has_upper = false;
-    for (char c : name) {
-        has_upper = has_upper || (c >= 'A' && c <= 'Z');
-    }
-    if (!has_upper) {
-        return name;
-    }
-    auto* copy = static_cast<char*>(arena->allocate(name.size(), 1));
-    for (size_t i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        copy[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    }
-    return {copy, name.size()};
 }
 
 }  // namespace
@@ -166,7 +151,7 @@ Fields UpstreamExchange::request_fields() {
         if (is_connection_specific(field.id)) {
             continue;
         }
-        std::string_view name = lower(field.name, arena);
+        std::string_view name = lower_case_name(field.name, arena);
         if (name == "content-type" && field.value.starts_with("application/grpc")) {
             is_grpc = true;
         }
@@ -286,7 +271,7 @@ long UpstreamExchange::read_request_body(uint8_t* buffer, size_t length, uint32_
             std::pmr::memory_resource* arena = r.stream_.arena();
             Fields fields;
             for (const http::HeaderField& field : *r.trailers_) {
-                fields.emplace_back(lower(field.name, arena), field.value);
+                fields.emplace_back(lower_case_name(field.name, arena), field.value);
             }
             connection_->submit_trailers(stream_id_, fields);
         }

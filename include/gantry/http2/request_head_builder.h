@@ -11,6 +11,7 @@
 // stream's arena). One per HTTP/2 stream, touched only by that stream's worker thread.
 
 #include <cstdint>
+#include <memory_resource>
 #include <string_view>
 
 #include <gantry/http/message.h>
@@ -88,5 +89,9 @@ bool is_valid_h2_field_value(std::string_view value);
 // True for fields HTTP/2 forbids because they are about one HTTP/1 connection (RFC 9113 8.2.2);
 // `te` counts as one unless its value is exactly "trailers".
 bool is_connection_specific(std::string_view lower_name, std::string_view value);
+
+// HTTP/2 field names are lower-case; an HTTP/1.1 peer may send any case. Returns `name` itself
+// when it has no upper-case letter, else a lower-cased copy allocated from `arena`.
+std::string_view lower_case_name(std::string_view name, std::pmr::memory_resource* arena);
 
 }  // namespace gantry::http2
