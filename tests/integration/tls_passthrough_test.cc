@@ -3,10 +3,6 @@
 // reassembled, and garbage, silence or an unknown name end the connection (or go to
 // default_cluster). The upstreams are `openssl s_server -www` processes.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -14,46 +10,10 @@
 #include "support/gantry_process.h"
 #include "support/test_pki.h"
 #include "support/test_util.h"
-
-extern char** environ;
+#include "support/tls_origin.h"
 
 namespace gantry::test {
 namespace {
-
-// `openssl s_server -www` on a free port with `certificate`; killed on destruction.
-class TlsOrigin {
-public:
-    explicit TlsOrigin(const IssuedCertificate& certificate) : port_(free_port()) {
-        std::vector<std::string> argv{
-            "openssl", "s_server",       "-accept",  std::to_string(port_),
-            "-cert",   certificate.cert, "-key",     certificate.key,
-            "-www",    "-quiet",         "-naccept", "100"};
-        std::vector<char*> args;
-        for (auto& a : argv) {
-            args.push_back(a.data());
-        }
-        args.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-        REQUIRE(posix_spawnp(&pid_, "openssl", &actions, nullptr, args.data(), environ) == 0);
-        posix_spawn_file_actions_destroy(&actions);
-        REQUIRE(wait_until([&] { return port_accepts(port_); }, 5s));
-    }
-
-    ~TlsOrigin() {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-    }
-
-    uint16_t port() const { return port_; }
-
-private:
-    uint16_t port_;
-    pid_t pid_ = -1;
-};
 
 std::string passthrough_config(const std::string& extra = {}) {
     return R"(workers: 1
