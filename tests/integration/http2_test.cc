@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/gantry_process.h"
+#include "support/h2_client.h"
 #include "support/http_upstream.h"
 #include "support/test_listener.h"
 #include "support/test_util.h"
@@ -46,30 +47,14 @@ GantryOptions options_for(const HttpUpstream& upstream) {
     return options;
 }
 
-using Outcome = std::map<std::string, std::string>;
+using Outcome = H2Outcome;
 
-// Runs tests/integration/h2_client.py and reads its key=value lines.
 Outcome h2_client(uint16_t port, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{
-        "/usr/bin/python3", std::string(GANTRY_SOURCE_DIR) + "/tests/integration/h2_client.py",
-        std::to_string(port)};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult result = run_process(argv, std::chrono::seconds(20));
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-    Outcome out;
-    for (const std::string& line : split_lines(result.out)) {
-        size_t eq = line.find('=');
-        if (eq != std::string::npos) {
-            out[line.substr(0, eq)] = line.substr(eq + 1);
-        }
-    }
-    return out;
+    return run_h2_client(port, args, false);
 }
 
 std::string get(const Outcome& outcome, const std::string& key) {
-    auto it = outcome.find(key);
-    return it == outcome.end() ? "(absent)" : it->second;
+    return outcome_value(outcome, key);
 }
 
 // A normal HTTP/2 request answered within a second.

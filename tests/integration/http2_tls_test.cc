@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/gantry_process.h"
+#include "support/h2_client.h"
 #include "support/http_upstream.h"
 #include "support/test_pki.h"
 #include "support/test_util.h"
@@ -82,30 +83,14 @@ ProcessResult curl_https(uint16_t port, const Setup& setup, const std::string& p
     return run_process(argv, 10s);
 }
 
-using Outcome = std::map<std::string, std::string>;
+using Outcome = H2Outcome;
 
 Outcome h2_client_tls(uint16_t port, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{
-        "/usr/bin/python3", std::string(GANTRY_SOURCE_DIR) + "/tests/integration/h2_client.py",
-        std::to_string(port)};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--tls");
-    ProcessResult result = run_process(argv, 20s);
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-    Outcome out;
-    for (const std::string& line : split_lines(result.out)) {
-        size_t eq = line.find('=');
-        if (eq != std::string::npos) {
-            out[line.substr(0, eq)] = line.substr(eq + 1);
-        }
-    }
-    return out;
+    return run_h2_client(port, args, true);
 }
 
 std::string get(const Outcome& outcome, const std::string& key) {
-    auto it = outcome.find(key);
-    return it == outcome.end() ? "(absent)" : it->second;
+    return outcome_value(outcome, key);
 }
 
 bool contains(const std::string& text, const std::string& part) {
