@@ -51,9 +51,12 @@ int on_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
 }
 
 // OpenSSL's ticket-key callback: seal new tickets with this hour's key, open tickets of the
-// last few hours (and ask for a fresh ticket when the key was not the current one).
-int on_ticket_key(SSL* /*ssl*/, unsigned char key_name[16], unsigned char* iv,
-                  EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int encrypt) {
+// last few hours (and ask for a fresh ticket when the key was not the current one). A TLS 1.3
+// resumption always asks for a fresh ticket: clients use a ticket once (RFC 8446 C.4), and
+// OpenSSL issues none after a resumption unless told to, so a client that keeps only its last
+// ticket (wrk, curl, browsers) would fall back to a full handshake every other connection.
+int on_ticket_key(SSL* ssl, unsigned char key_name[16], unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                  EVP_MAC_CTX* mac, int encrypt) {
     int64_t now = current_ticket_period();
     int64_t period = now;
     if (!encrypt) {
@@ -82,7 +85,7 @@ int on_ticket_key(SSL* /*ssl*/, unsigned char key_name[16], unsigned char* iv,
         EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.aes_key.data(), iv) != 1) {
         return -1;
     }
-    return period == now ? 1 : 2;
+    return period == now && SSL_version(ssl) != TLS1_3_VERSION ? 1 : 2;
 }
 
 std::string alpn_wire(const std::vector<std::string>& protocols) {

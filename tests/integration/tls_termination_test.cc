@@ -182,6 +182,38 @@ TEST_CASE("a session is resumed from a ticket (1.3 and 1.2) and from the session
     }
 }
 
+TEST_CASE(
+    "a TLS 1.3 resumption issues a fresh ticket, so a client keeping only its last one "
+    "resumes every time",
+    "[integration][tls]") {
+    // wrk, curl and browsers keep the last ticket they received and use it once. Without a new
+    // ticket after each resumption, every other connection was a full handshake.
+    Pki pki;
+    GantryProcess gantry(tls_config(), pki.options());
+    TempDir dir;
+    auto connect = [&](const std::string& in, const std::string& out) {
+        std::vector<std::string> argv{
+            "timeout",  "1",           "openssl",
+            "s_client", "-connect",    "127.0.0.1:" + std::to_string(gantry.port()),
+            "-tls1_3",  "-servername", "a.test",
+            "-msg",     "-ign_eof",    "-sess_out",
+            out};
+        if (!in.empty()) {
+            argv.insert(argv.end(), {"-sess_in", in});
+        }
+        return run_process(argv, 10s);
+    };
+    ProcessResult fresh = connect("", dir.file("s0"));
+    CHECK(mentions(fresh, "New, TLSv1.3"));
+    for (int i = 1; i <= 2; ++i) {
+        INFO("resumption " << i);
+        ProcessResult resumed =
+            connect(dir.file("s" + std::to_string(i - 1)), dir.file("s" + std::to_string(i)));
+        CHECK(mentions(resumed, "Reused, TLSv1.3"));
+        CHECK(mentions(resumed, "NewSessionTicket"));
+    }
+}
+
 TEST_CASE("curl fetches over https and the upstream sees X-Forwarded-Proto: https",
           "[integration][tls]") {
     Pki pki;
