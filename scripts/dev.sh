@@ -13,7 +13,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 build_packages=(
     build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
     libboost1.81-dev libssl-dev libnghttp2-dev node-llhttp libyaml-cpp-dev prometheus-cpp-dev
-    libre2-dev zlib1g-dev libbrotli-dev catch2
+    libre2-dev zlib1g-dev libbrotli-dev libmimalloc-dev catch2
 )
 test_packages=(curl nghttp2-client wrk nginx haproxy openssl python3 python3-h2 python3-grpcio valgrind
     dpkg-dev)
