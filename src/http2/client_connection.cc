@@ -128,12 +128,14 @@ void add_client_connection(const void* cluster, size_t endpoint_index,
 
 ClientConnection::ClientConnection(asio::io_context& io_context, tcp::endpoint endpoint,
                                    std::chrono::milliseconds idle_timeout,
-                                   const tls::ClientContext* tls, std::string host)
+                                   const tls::ClientContext* tls, std::string host,
+                                   std::shared_ptr<tls::SessionSlot> session)
     : io_context_(io_context)
     , endpoint_(std::move(endpoint))
     , idle_timeout_(idle_timeout)
     , tls_(tls)
     , host_(std::move(host))
+    , session_slot_(std::move(session))
     , transport_(tcp::socket(io_context))
     , idle_timer_(io_context) {
     const ClientTemplate& tmpl = client_template();

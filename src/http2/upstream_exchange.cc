@@ -102,7 +102,8 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
     r.is_reused_connection_ = false;
     auto fresh = std::make_shared<ClientConnection>(
         r.stream_.connection().worker().io_context(), endpoint,
-        r.cluster_.config().pool.idle_timeout, r.cluster_.tls(), r.cluster_.endpoint(index).host);
+        r.cluster_.config().pool.idle_timeout, r.cluster_.tls(), r.cluster_.endpoint(index).host,
+        r.cluster_.pool(index).tls_session());
     auto connect_timeout = r.cluster_.config().connect_timeout;
     r.connect_deadline_ =
         connect_timeout.count() > 0 ? Clock::now() + connect_timeout : Clock::time_point::max();

@@ -26,14 +26,23 @@ bool is_ip_literal(const std::string& host) {
     return !ec;
 }
 
+// The SSL object's share of its slot: a heap shared_ptr in the ex_data, freed with the SSL.
+void free_slot_reference(void* /*parent*/, void* pointer, CRYPTO_EX_DATA* /*data*/, int /*index*/,
+                         long /*argl*/, void* /*argp*/) {
+    delete static_cast<std::shared_ptr<SessionSlot>*>(pointer);
+}
+
 int slot_index() {
-    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    static const int index =
+        SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_slot_reference);
     return index;
 }
 
 // OpenSSL's new-session callback: keep the session for the endpoint's next connection.
 int on_new_session(SSL* ssl, SSL_SESSION* session) {
-    auto* slot = static_cast<SessionSlot*>(SSL_get_ex_data(ssl, slot_index()));
+    auto* reference =
+        static_cast<std::shared_ptr<SessionSlot>*>(SSL_get_ex_data(ssl, slot_index()));
+    SessionSlot* slot = reference != nullptr ? reference->get() : nullptr;
     if (slot != nullptr && SSL_SESSION_is_resumable(session)) {
         // A copy: OpenSSL marks the connection's own session not resumable when the connection
         // ends without close_notify (an upstream that closes after its response), which would
@@ -111,7 +120,8 @@ ClientContext::~ClientContext() {
     SSL_CTX_free(ctx_);
 }
 
-SSL* ClientContext::new_ssl(const std::string& host, SessionSlot& slot) const {
+SSL* ClientContext::new_ssl(const std::string& host,
+                            const std::shared_ptr<SessionSlot>& slot) const {
     SSL* ssl = SSL_new(ctx_);
     if (ssl == nullptr) {
         return nullptr;
@@ -131,9 +141,11 @@ SSL* ClientContext::new_ssl(const std::string& host, SessionSlot& slot) const {
             X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
         }
     }
-    SSL_set_ex_data(ssl, slot_index(), &slot);
-    if (slot.get() != nullptr) {
-        SSL_set_session(ssl, slot.get());
+    if (slot) {
+        SSL_set_ex_data(ssl, slot_index(), new std::shared_ptr<SessionSlot>(slot));
+        if (slot->get() != nullptr) {
+            SSL_set_session(ssl, slot->get());
+        }
     }
     return ssl;
 }

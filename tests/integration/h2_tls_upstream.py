@@ -2,7 +2,9 @@
 """HTTP/2-over-TLS upstream for gantry's integration tests (python3-h2 + ssl). Usage:
 h2_tls_upstream.py CERT KEY PORT_FILE. Listens on 127.0.0.1 (port written to PORT_FILE), offers
 only "h2" by ALPN, and answers every request with 200 and a body describing it:
-"<scheme> <path> <alpn> <request body bytes>", plus the trailer x-upstream: h2tls."""
+"<scheme> <path> <alpn> <request body bytes>", plus the trailer x-upstream: h2tls. GET /session
+answers "new" or "reused" (whether this TLS connection resumed a session) and then closes the
+connection, so the next request needs a new one."""
 
 import os
 import socket
@@ -38,6 +40,13 @@ def serve(sock):
                 headers, size = requests.pop(event.stream_id)
                 body = "%s %s %s %d" % (headers[b":scheme"].decode(), headers[b":path"].decode(),
                                         alpn, size)
+                if headers[b":path"] == b"/session":
+                    body = "reused" if sock.session_reused else "new"
+                    conn.send_headers(event.stream_id, [(":status", "200")])
+                    conn.send_data(event.stream_id, body.encode(), end_stream=True)
+                    sock.sendall(conn.data_to_send())
+                    sock.close()
+                    return
                 conn.send_headers(event.stream_id, [(":status", "200")])
                 conn.send_data(event.stream_id, body.encode())
                 conn.send_headers(event.stream_id, [("x-upstream", "h2tls")], end_stream=True)

@@ -116,6 +116,27 @@ TEST_CASE("a cluster with protocol http2 and tls speaks h2 over TLS with ALPN",
     CHECK(load.out.find("500 succeeded, 0 failed, 0 errored") != std::string::npos);
 }
 
+TEST_CASE("a new h2 TLS upstream connection resumes the endpoint's session",
+          "[http2][tls][upstream]") {
+    TempDir dir;
+    TestPki ca;
+    IssuedCertificate server = ca.issue("upstream", "localhost", {"DNS:localhost"});
+    H2TlsUpstream upstream(server, dir);
+    GantryOptions options;
+    options.vars["UP"] = upstream.port();
+    GantryProcess gantry(config(ca.ca()), options);
+    // The upstream closes its connection after each /session answer, so every request here
+    // opens a new h2 connection; the second and third offer the ticket the previous one got.
+    CurlResult first = run_curl({gantry.url("/session")});
+    CHECK(first.status == 200);
+    CHECK(first.body == "new");
+    for (int i = 0; i < 2; ++i) {
+        CurlResult again = run_curl({gantry.url("/session")});
+        CHECK(again.status == 200);
+        CHECK(again.body == "reused");
+    }
+}
+
 TEST_CASE(
     "an h2 TLS endpoint with an untrusted certificate gets 502 (as over HTTP/1.1), not a hang",
     "[http2][tls][upstream]") {

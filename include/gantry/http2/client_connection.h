@@ -53,10 +53,12 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 public:
     // `tls`: the cluster's TLS context (null for plain TCP), used only during connect() (the SSL
     // object then holds its SSL_CTX); `host`: the endpoint's configured host, for SNI and the
-    // name check.
+    // name check; `session`: the endpoint's TLS session slot (the pool's), offered for
+    // resumption and refreshed by this connection's tickets.
     ClientConnection(boost::asio::io_context& io_context, boost::asio::ip::tcp::endpoint endpoint,
                      std::chrono::milliseconds idle_timeout,
-                     const tls::ClientContext* tls = nullptr, std::string host = {});
+                     const tls::ClientContext* tls = nullptr, std::string host = {},
+                     std::shared_ptr<tls::SessionSlot> session = {});
     ~ClientConnection();
 
     ClientConnection(const ClientConnection&) = delete;
@@ -110,9 +112,9 @@ private:
     std::chrono::milliseconds idle_timeout_;
     const tls::ClientContext* tls_;  // null once connect() has returned
     std::string host_;
-    // The TLS session's slot lives here, not in the cluster's pool: this connection may outlive
-    // the cluster (reload), and a multiplexed connection is rarely re-made anyway.
-    tls::SessionSlot session_slot_;
+    // Shared with the endpoint's pool, so this connection resumes the session of an earlier one
+    // (either protocol) and may outlive the cluster (reload).
+    std::shared_ptr<tls::SessionSlot> session_slot_;
     net::Transport transport_;
     nghttp2_session* session_ = nullptr;
     std::unordered_map<int32_t, ClientStreamSink*> sinks_;

@@ -49,9 +49,10 @@ public:
     // A client-side SSL object for a connection to an endpoint whose configured host is `host`
     // (a name or an IP literal). SNI and the verified name are the cluster's `sni`, else `host`
     // when it is a name; an IP literal is checked against the certificate's IP addresses.
-    // The session in `slot` is offered for resumption, and new sessions go into it; the slot
-    // must outlive the SSL object. Null when out of memory.
-    SSL* new_ssl(const std::string& host, SessionSlot& slot) const;
+    // The session in `slot` is offered for resumption, and new sessions go into it. The SSL
+    // object shares ownership of the slot, so a connection that outlives its pool (a reload, a
+    // DNS change) still has somewhere to put a late ticket. Null when out of memory.
+    SSL* new_ssl(const std::string& host, const std::shared_ptr<SessionSlot>& slot) const;
 
     const config::ClusterTlsConfig& config() const { return config_; }
 

@@ -57,11 +57,12 @@ public:
 
     size_t idle_count() const { return idle_.size(); }
 
-    // Upstream TLS: the endpoint's last resumable session, offered by the next handshake.
-    tls::SessionSlot& tls_session() { return tls_session_; }
+    // Upstream TLS: the endpoint's last resumable session, offered by the next handshake of
+    // either protocol (HTTP/1.1 connections and HTTP/2 ones alike).
+    const std::shared_ptr<tls::SessionSlot>& tls_session() const { return tls_session_; }
 
 private:
-    tls::SessionSlot tls_session_;
+    std::shared_ptr<tls::SessionSlot> tls_session_ = std::make_shared<tls::SessionSlot>();
     uint32_t max_idle_;
     std::chrono::milliseconds idle_timeout_;
     std::vector<std::unique_ptr<UpstreamConnection>> idle_;
