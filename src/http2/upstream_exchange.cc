@@ -9,6 +9,7 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/router/retry_policy.h>
 #include <gantry/runtime/worker.h>
 #include <gantry/upstream/cluster.h>
 
@@ -48,21 +49,17 @@ UpstreamExchange::~UpstreamExchange() {
     release_stream();
 }
 
-asio::awaitable<void> UpstreamExchange::run() {
+asio::awaitable<UpstreamExchange::End> UpstreamExchange::run() {
     proxy::UpstreamRequest& r = request_;
-    bool refused = false;
-    bool is_over = co_await try_once(&refused);
-    if (!is_over && refused && !r.is_aborted_ &&
+    End end = co_await try_once();
+    if (end == End::Refused && !r.is_aborted_ &&
         r.timeout_kind_ == proxy::UpstreamRequest::TimeoutKind::None && !is_body_trimmed_) {
         // The upstream never processed the stream (GOAWAY or REFUSED_STREAM): another
-        // connection may take it.
+        // connection may take it. Not a retry: nothing was processed.
         reset_attempt();
-        refused = false;
-        is_over = co_await try_once(&refused);
+        end = co_await try_once();
     }
-    if (!is_over) {
-        r.fail(r.upstream_failure(ProxyError::Phase::ResponseHead));
-    }
+    co_return end == End::Refused ? End::NoResponse : end;
 }
 
 void UpstreamExchange::reset_attempt() {
@@ -169,60 +166,48 @@ Fields UpstreamExchange::request_fields() {
     return fields;
 }
 
-asio::awaitable<bool> UpstreamExchange::try_once(bool* refused) {
+asio::awaitable<UpstreamExchange::End> UpstreamExchange::try_once() {
     proxy::UpstreamRequest& r = request_;
     using TimeoutKind = proxy::UpstreamRequest::TimeoutKind;
     if (!co_await acquire_connection()) {
-        if (!r.is_aborted_) {
-            r.fail(r.timeout_kind_ == TimeoutKind::Request
-                       ? ProxyError::upstream(ProxyError::Phase::Connect,
-                                              ProxyError::Kind::UpstreamTimeout)
-                       : ProxyError::upstream(ProxyError::Phase::Connect,
-                                              ProxyError::Kind::ConnectFailure));
-        }
-        co_return true;
+        co_return r.is_aborted_ ? End::Over : End::NoConnection;
     }
     bool has_body = r.stream_.request().has_body();
     stream_id_ = connection_->submit_request(request_fields(), has_body, this);
     if (stream_id_ <= 0) {
         connection_.reset();
-        *refused = true;
-        co_return false;
+        co_return End::Refused;
     }
     r.arm_idle();
     for (;;) {
         pump_request_body();
         co_await deliver_response();
-        if (is_end_delivered_) {
+        if (is_end_delivered_ || r.is_aborted_ || r.is_retry_pending_) {
             release_stream();
-            co_return true;
-        }
-        if (r.is_aborted_) {
-            release_stream();
-            co_return true;
+            co_return End::Over;
         }
         if (r.timeout_kind_ != TimeoutKind::None) {
             release_stream();
-            r.fail(r.upstream_failure(is_head_delivered_ ? ProxyError::Phase::ResponseBody
-                                                         : ProxyError::Phase::ResponseHead));
-            co_return true;
+            if (!is_head_delivered_) {
+                co_return End::NoResponse;  // the retry policy and the timeout kind decide
+            }
+            r.fail(r.upstream_failure(ProxyError::Phase::ResponseBody));
+            co_return End::Over;
         }
         if (is_invalid_) {
             release_stream();
             r.fail(ProxyError::upstream(ProxyError::Phase::ResponseHead,
                                         ProxyError::Kind::InvalidResponse));
-            co_return true;
+            co_return End::Over;
         }
         if (is_closed_ && pending_.empty() && !is_trailers_ready_ && !is_response_end_) {
             bool started = is_head_delivered_;
             release_stream();
-            if (!started && is_refused_) {
-                *refused = true;
-                co_return false;
+            if (!started) {
+                co_return is_refused_ ? End::Refused : End::NoResponse;
             }
-            r.fail(r.upstream_failure(started ? ProxyError::Phase::ResponseBody
-                                              : ProxyError::Phase::ResponseHead));
-            co_return true;
+            r.fail(r.upstream_failure(ProxyError::Phase::ResponseBody));
+            co_return End::Over;
         }
         r.body_event_.reset();
         co_await r.body_event_.wait();
@@ -354,6 +339,12 @@ void UpstreamExchange::on_stream_closed(uint32_t error_code, bool refused) {
 asio::awaitable<void> UpstreamExchange::deliver_response() {
     proxy::UpstreamRequest& r = request_;
     if (is_head_ready_ && !is_head_delivered_ && !r.is_aborted_) {
+        if (r.claim_retry(router::TryOutcome::Response, head_->status)) {
+            // Dropped unseen (the stream is cancelled); the next try answers instead.
+            r.response_status_ = head_->status;
+            r.is_retry_pending_ = true;
+            co_return;
+        }
         is_head_delivered_ = true;
         r.is_response_started_ = true;
         r.response_status_ = head_->status;
@@ -401,9 +392,18 @@ asio::awaitable<void> UpstreamExchange::deliver_response() {
 
 namespace gantry::proxy {
 
-boost::asio::awaitable<void> UpstreamRequest::run_http2() {
+boost::asio::awaitable<UpstreamRequest::TryEnd> UpstreamRequest::run_http2() {
     http2::UpstreamExchange exchange(*this);
-    co_await exchange.run();
+    switch (co_await exchange.run()) {
+        case http2::UpstreamExchange::End::NoConnection:
+            co_return TryEnd::NoConnection;
+        case http2::UpstreamExchange::End::NoResponse:
+        case http2::UpstreamExchange::End::Refused:
+            co_return TryEnd::NoResponse;
+        case http2::UpstreamExchange::End::Over:
+            break;
+    }
+    co_return TryEnd::Finished;
 }
 
 }  // namespace gantry::proxy

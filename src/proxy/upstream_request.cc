@@ -119,9 +119,9 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
             metrics().on_upstream_start(picked.metric_id);
             TryEnd end = TryEnd::Finished;
             if (cluster_.config().protocol == config::Protocol::Http2) {
-                // src/http2/upstream_exchange.cc: its own second try for a refused stream; it
-                // answers its failures itself, so route retries do not apply to h2 clusters yet.
-                co_await run_http2();
+                // src/http2/upstream_exchange.cc: one try, plus one more on another connection
+                // for a stream the upstream refused unprocessed (not counted as a retry).
+                end = co_await run_http2();
             } else {
                 end = co_await try_once(true);
                 // A pooled connection the upstream closed just as we reused it: one more try on

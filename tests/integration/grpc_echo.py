@@ -178,6 +178,60 @@ def serve_one_stream(port_file):
         threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
 
 
+def serve_flaky(port_file):
+    """h2c upstream that fails the first request for each path: /fail-once/... gets a 503,
+    /reset-once/... a RST_STREAM(INTERNAL_ERROR) before any response; later requests for the
+    same path get 200 "ok N" (N: how many times the path was seen, request bodies included
+    as "ok N BODYBYTES")."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    write_port(port_file, listener.getsockname()[1])
+    seen = {}
+    lock = threading.Lock()
+
+    def handle(sock):
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        paths = {}
+        sizes = {}
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    paths[event.stream_id] = dict(event.headers)[b":path"].decode()
+                    sizes[event.stream_id] = 0
+                elif isinstance(event, h2.events.DataReceived):
+                    sizes[event.stream_id] += len(event.data)
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamEnded):
+                    path = paths.pop(event.stream_id)
+                    with lock:
+                        seen[path] = seen.get(path, 0) + 1
+                        count = seen[path]
+                    if count == 1 and path.startswith("/reset-once/"):
+                        conn.reset_stream(event.stream_id, error_code=2)
+                        continue
+                    status = "503" if count == 1 and path.startswith("/fail-once/") else "200"
+                    body = b"ok %d %d" % (count, sizes.pop(event.stream_id))
+                    conn.send_headers(event.stream_id, [(":status", status),
+                                                        ("content-length", str(len(body)))])
+                    conn.send_data(event.stream_id, body, end_stream=True)
+            sock.sendall(conn.data_to_send())
+
+    while True:
+        sock, _ = listener.accept()
+        threading.Thread(target=handle, args=(sock,), daemon=True).start()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "server":
@@ -192,3 +246,5 @@ if __name__ == "__main__":
         serve_goaway(sys.argv[2])
     elif mode == "one_stream_server":
         serve_one_stream(sys.argv[2])
+    elif mode == "flaky_server":
+        serve_flaky(sys.argv[2])

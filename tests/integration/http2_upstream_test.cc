@@ -198,4 +198,49 @@ TEST_CASE("HTTP/2 upstream requests and client connections are counted like HTTP
     CHECK(metric(after, "gantry_downstream_connections_active") == 0);
 }
 
+TEST_CASE("route retries apply to an HTTP/2 cluster: a 503 and a reset each become a 200",
+          "[http2][retry]") {
+    TempDir dir;
+    PythonPeer server("flaky_server", dir);
+    GantryOptions options;
+    options.vars["UP"] = server.port();
+    GantryProcess gantry(R"(workers: 1
+log: { access: { path: "off" } }
+listeners:
+  - name: main
+    listen: ["127.0.0.1:@PORT@"]
+    protocols: [http1, http2]
+    virtual_hosts: [main]
+virtual_hosts:
+  - name: main
+    domains: ["*"]
+    routes:
+      - match: { prefix: /plain/ }
+        forward: { cluster: backend, rewrite_prefix: / }
+      - match: { prefix: / }
+        forward:
+          cluster: backend
+          retries: { attempts: 2, on: [5xx, reset], methods: [GET, POST] }
+clusters:
+  - name: backend
+    protocol: http2
+    endpoints: [{ address: "127.0.0.1:@UP@" }]
+)",
+                         options);
+    CurlResult status = run_curl({gantry.url("/fail-once/a")});
+    CHECK(status.status == 200);
+    CHECK(status.body == "ok 2 0");
+    CurlResult reset = run_curl({"--http2-prior-knowledge", gantry.url("/reset-once/b")});
+    CHECK(reset.status == 200);
+    CHECK(reset.body == "ok 2 0");
+    // The body goes again with the retry.
+    CurlResult post =
+        run_curl({"--data-binary", std::string(3000, 'x'), gantry.url("/fail-once/c")});
+    CHECK(post.status == 200);
+    CHECK(post.body == "ok 2 3000");
+    // Without a retry policy the first answer stands.
+    CurlResult plain = run_curl({gantry.url("/plain/fail-once/d")});
+    CHECK(plain.status == 503);
+}
+
 }  // namespace gantry::test

@@ -34,8 +34,15 @@ public:
 
     ~UpstreamExchange() override;
 
-    // Runs the request to its end (answered, failed or aborted).
-    boost::asio::awaitable<void> run();
+    // How a try ended. Over: answered, failed (already reported) or aborted; NoConnection and
+    // NoResponse: nothing reached the client, so UpstreamRequest::run() may retry the request
+    // under the route's policy (a retriable status is claimed here and also ends Over, with
+    // the retry pending).
+    enum class End : uint8_t { Over, Refused, NoConnection, NoResponse };
+
+    // Runs one try of the request (plus one more on another connection when the upstream
+    // refused the stream unprocessed).
+    boost::asio::awaitable<End> run();
 
     // --- ClientStreamSink ---------------------------------------------------------------
     void on_response_field(std::string_view name, std::string_view value) override;
@@ -46,8 +53,7 @@ public:
     long read_request_body(uint8_t* buffer, size_t length, uint32_t* data_flags) override;
 
 private:
-    // Returns true when the request is over; false with *refused when it may be retried.
-    boost::asio::awaitable<bool> try_once(bool* refused);
+    boost::asio::awaitable<End> try_once();
     boost::asio::awaitable<bool> acquire_connection();
     std::vector<std::pair<std::string_view, std::string_view>> request_fields();
     void pump_request_body();

@@ -84,7 +84,7 @@ private:
     // abort and a retry claimed on the response status.
     enum class TryEnd : uint8_t { Finished, NoConnection, NoResponse };
 
-    boost::asio::awaitable<void> run_http2();
+    boost::asio::awaitable<TryEnd> run_http2();
 
     boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
     void begin_try();
