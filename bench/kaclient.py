@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Deterministic HTTP/1.1 keep-alive client for the instruction-count and allocation benches.
 
-Sends exactly COUNT GET requests, one at a time, over one keep-alive connection, and checks
-every response is a 200 with the expected body length. wrk is time based, so it cannot give
-the fixed request count a two-point (N1, N2) measurement needs.
+Sends exactly COUNT GET requests, one at a time, over one keep-alive connection (plain TCP or
+TLS 1.3), and checks every response is a 200 with the expected body length. wrk is time based,
+so it cannot give the fixed request count a two-point (N1, N2) measurement needs.
 
-usage: kaclient.py HOST PORT PATH COUNT [EXPECTED_BODY_LEN]
+usage: kaclient.py [--tls] HOST PORT PATH COUNT [EXPECTED_BODY_LEN]
+  --tls  speak TLS 1.3 (SNI "bench", ALPN http/1.1, no certificate check): the TLS handshake is
+         made once, before the first request, so a two-point measurement cancels it out.
 Exits non-zero (with a message) on any unexpected status, short body or closed connection.
 """
 import socket
+import ssl
 import sys
 import time
 
@@ -66,14 +69,33 @@ def recv_some(sock):
     return chunk
 
 
+def tls_wrap(sock):
+    """TLS 1.3 client side: the bench certificate is self-signed, so nothing is verified."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.maximum_version = ssl.TLSVersion.TLSv1_3
+    context.set_alpn_protocols(["http/1.1"])
+    tls = context.wrap_socket(sock, server_hostname="bench")
+    if tls.selected_alpn_protocol() not in (None, "http/1.1"):
+        sys.exit(f"kaclient: server chose ALPN {tls.selected_alpn_protocol()!r}")
+    return tls
+
+
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    use_tls = "--tls" in args
+    args = [a for a in args if a != "--tls"]
+    if len(args) < 4:
         sys.exit(__doc__)
-    host, port, path, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-    expected = int(sys.argv[5]) if len(sys.argv) > 5 else None
+    host, port, path, count = args[0], int(args[1]), args[2], int(args[3])
+    expected = int(args[4]) if len(args) > 4 else None
     request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: kaclient\r\n\r\n".encode()
     sock = socket.create_connection((host, port), timeout=120)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if use_tls:
+        sock = tls_wrap(sock)
     buf = b""
     start = time.monotonic()
     for i in range(count):

@@ -6,7 +6,10 @@ usage: report.py RAW_TSV META_TSV
 RAW_TSV has one measurement per line: scenario, proxy, round, metric, value (tab separated).
 Throughput scenarios record requests, duration_s, p50_ms, p99_ms, errors, cpu_s and body_bytes
 per round; "idle" records kib_per_conn, kib_marginal, still_open; "instr" records ir_per_req;
-"alloc" records allocs_per_req. META_TSV holds key, value lines describing the run.
+"alloc" records allocs_per_req and alloc_bytes_per_req. Those are over HTTP/1.1; the same
+metrics with the suffix _tls (HTTP/1.1 over TLS 1.3), _h2 (h2c) and _h2tls (h2 over TLS 1.3) are
+the other variants.
+META_TSV holds key, value lines describing the run.
 Every figure in the tables is the median over rounds.
 """
 import collections
@@ -17,7 +20,9 @@ PROXY_ORDER = ["gantry", "nginx", "haproxy", "envoy", "direct", "gantry_rr", "ga
 RATIOS = [("gantry", "nginx"), ("gantry", "haproxy"), ("haproxy", "nginx"),
           ("gantry_lr", "gantry_rr")]
 MIB = 1024 * 1024
-OTHER_CPU_WARN = 5.0  # % of the machine used by processes outside the benchmark
+OTHER_CPU_WARN = 5.0
+# Variants of the valgrind measurements: label and metric suffix (h1 has none, as before).
+VARIANTS = [("h1", ""), ("TLS", "_tls"), ("h2", "_h2"), ("h2 TLS", "_h2tls")]  # % of the machine used by processes outside the benchmark
 
 
 def load_raw(path):
@@ -78,6 +83,8 @@ def ordered(proxies):
 def fmt(value, digits=2):
     if value is None or value != value:  # None or NaN
         return "n/a"
+    if round(value, digits) == 0:
+        value = 0.0  # no "-0.00" from a count that went down by a rounding error
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.{digits}f}"
@@ -135,10 +142,13 @@ def single(data, scenario, proxy, metric):
 
 
 def per_proxy_table(data, proxies):
+    valgrind = [("instr", "ir_per_req", "instructions/req", 0),
+                ("alloc", "allocs_per_req", "allocations/req", 2),
+                ("alloc", "alloc_bytes_per_req", "bytes allocated/req", 0)]
+    head = ["proxy", "idle KiB/conn", "marginal KiB/conn", "idle conns still open"] + [
+        f"{title} {variant}" for _, _, title, _ in valgrind for variant, _ in VARIANTS]
     lines = ["### Memory and instructions", "",
-             "| proxy | idle KiB/conn | marginal KiB/conn | idle conns still open | "
-             "instructions/request | allocations/request | bytes allocated/request |",
-             "|---|---|---|---|---|---|---|"]
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for proxy in ordered(proxies):
         if proxy == "direct":
             continue
@@ -146,10 +156,9 @@ def per_proxy_table(data, proxies):
         cells = [proxy,
                  fmt(single(data, "idle", proxy, "kib_per_conn"), 2),
                  fmt(single(data, "idle", proxy, "kib_marginal"), 2),
-                 "n/a" if still_open is None else f"{still_open:.0f}",
-                 fmt(single(data, "instr", proxy, "ir_per_req"), 0),
-                 fmt(single(data, "alloc", proxy, "allocs_per_req"), 2),
-                 fmt(single(data, "alloc", proxy, "alloc_bytes_per_req"), 0)]
+                 "n/a" if still_open is None else f"{still_open:.0f}"]
+        cells += [fmt(single(data, scenario, proxy, metric + suffix), digits)
+                  for scenario, metric, _, digits in valgrind for _, suffix in VARIANTS]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return lines
@@ -190,8 +199,10 @@ def target_table(med, data):
              default=None), True, 0, "d"),
         ("idle KiB/conn <= HAProxy", single(data, "idle", "gantry", "kib_per_conn"),
          single(data, "idle", "haproxy", "kib_per_conn"), False, 2, None),
-        ("instructions/request <= nginx", single(data, "instr", "gantry", "ir_per_req"),
-         single(data, "instr", "nginx", "ir_per_req"), False, 0, None),
+        *[(f"instructions/request {variant} <= nginx",
+           single(data, "instr", "gantry", "ir_per_req" + suffix),
+           single(data, "instr", "nginx", "ir_per_req" + suffix), False, 0, None)
+          for variant, suffix in VARIANTS],
         # Three endpoints: least_request + outlier detection vs plain round robin, within 3%.
         ("(a) req/s least_request+outlier >= 0.97 x round robin", get(a, "gantry_lr", "rps"),
          scaled(get(a, "gantry_rr", "rps"), 0.97), True, 0, "a"),
@@ -208,6 +219,17 @@ def target_table(med, data):
 
 def header(meta):
     first = lambda key, default="?": meta.get(key, [default])[0]
+
+    def counts(tool):
+        """'2000 and 12000 (h1), ...' for the valgrind variants the run knows of."""
+        parts = [f"{first(f'{tool}_n').replace(' ', ' and ')} (h1, keep-alive)"]
+        if f"{tool}_tls_n" in meta:
+            parts.append(f"{first(f'{tool}_tls_n').replace(' ', ' and ')} (TLS 1.3, keep-alive)")
+        for key, what in (("h2", "h2c"), ("h2tls", "h2 over TLS 1.3")):
+            if f"{tool}_{key}_n" in meta:
+                parts.append(f"{first(f'{tool}_{key}_n').replace(' ', ' and ')} ({what}, "
+                             f"{first('valgrind_h2_streams')} concurrent streams)")
+        return "; ".join(parts)
     lines = [f"## gantry benchmark, {first('date')}", ""]
     if first("quick", "0") == "1":
         lines += ["**Quick run** (short, one round): for checking the harness, not for quoting.",
@@ -221,9 +243,8 @@ def header(meta):
         "- Client: wrk -t1 pinned to one CPU; proxies with 2 workers, unpinned; upstream: "
         "nginx, 1 worker, on the same host",
         f"- Idle memory: {first('idle_conns')} idle keep-alive connections; instructions: "
-        f"callgrind, 1 worker, {first('instr_n').replace(' ', ' and ')} requests over one "
-        "keep-alive connection; allocations: memcheck's heap totals, "
-        f"{first('alloc_n', '? ?').replace(' ', ' and ')} requests",
+        f"callgrind, 1 worker, {counts('instr')} requests over one connection; allocations: "
+        f"memcheck's heap totals, {counts('alloc')} requests",
     ]
     load = first("load_before", "")
     if load:

@@ -8,7 +8,12 @@
 #
 # Environment variables with the same meaning: ROUNDS, DURATION, QUICK=1, PROXIES, PHASES, OUT,
 # KEEP_TMP=1, WAIT_QUIET, plus GANTRY_BIN (default: build/gantry next to this directory), IDLE_CONNS
-# (10000), INSTR_N1 / INSTR_N2 (2000 / 12000), ALLOC_N1 / ALLOC_N2 (1000 / 5000).
+# (10000). The valgrind phases (instr, alloc) measure VALGRIND_VARIANTS ("h1 tls h2 h2tls"),
+# each from two request counts: INSTR_N1 / INSTR_N2 (2000 / 12000) and ALLOC_N1 / ALLOC_N2
+# (1000 / 5000) for h1 (HTTP/1.1); INSTR_TLS_N1 / INSTR_TLS_N2 and ALLOC_TLS_N1 / ALLOC_TLS_N2
+# for tls (HTTP/1.1 over TLS 1.3); INSTR_H2_N1 / INSTR_H2_N2 and ALLOC_H2_N1 / ALLOC_H2_N2 for h2
+# (h2c); INSTR_H2TLS_N1 / INSTR_H2TLS_N2 and ALLOC_H2TLS_N1 / ALLOC_H2TLS_N2 for h2tls (h2 over
+# TLS 1.3), with the same defaults as h1; VALGRIND_H2_STREAMS (8): streams in flight (h2, h2tls).
 #
 # Prints a Markdown table to stdout and writes it (and the raw TSV it came from) to
 # bench/results/. See bench/README.md for what each figure means and the targets.
@@ -27,6 +32,20 @@ INSTR_N1=${INSTR_N1:-2000}
 INSTR_N2=${INSTR_N2:-12000}
 ALLOC_N1=${ALLOC_N1:-1000}
 ALLOC_N2=${ALLOC_N2:-5000}
+INSTR_TLS_N1=${INSTR_TLS_N1:-2000}
+INSTR_TLS_N2=${INSTR_TLS_N2:-12000}
+ALLOC_TLS_N1=${ALLOC_TLS_N1:-1000}
+ALLOC_TLS_N2=${ALLOC_TLS_N2:-5000}
+INSTR_H2_N1=${INSTR_H2_N1:-2000}
+INSTR_H2_N2=${INSTR_H2_N2:-12000}
+INSTR_H2TLS_N1=${INSTR_H2TLS_N1:-2000}
+INSTR_H2TLS_N2=${INSTR_H2TLS_N2:-12000}
+ALLOC_H2_N1=${ALLOC_H2_N1:-1000}
+ALLOC_H2_N2=${ALLOC_H2_N2:-5000}
+ALLOC_H2TLS_N1=${ALLOC_H2TLS_N1:-1000}
+ALLOC_H2TLS_N2=${ALLOC_H2TLS_N2:-5000}
+VALGRIND_H2_STREAMS=${VALGRIND_H2_STREAMS:-8}
+VALGRIND_VARIANTS=${VALGRIND_VARIANTS:-"h1 tls h2 h2tls"}
 PHASES=${PHASES:-"throughput h2 h2tls idle instr alloc"}
 KEEP_TMP=${KEEP_TMP:-0}
 OUT=${OUT:-}
@@ -34,7 +53,7 @@ WARMUP=${WARMUP:-2}
 WAIT_QUIET=${WAIT_QUIET:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while (($#)); do
     case "$1" in
@@ -54,6 +73,9 @@ done
 if ((QUICK)); then
     # Same code paths, small numbers: for developing the harness, not for quoting figures.
     ROUNDS=1 DURATION=3 WARMUP=1 IDLE_CONNS=2000 INSTR_N1=300 INSTR_N2=1300 ALLOC_N1=300 ALLOC_N2=1300
+    INSTR_TLS_N1=200 INSTR_TLS_N2=700 ALLOC_TLS_N1=200 ALLOC_TLS_N2=700
+    INSTR_H2_N1=200 INSTR_H2_N2=700 ALLOC_H2_N1=200 ALLOC_H2_N2=700
+    INSTR_H2TLS_N1=200 INSTR_H2TLS_N2=700 ALLOC_H2TLS_N1=200 ALLOC_H2TLS_N2=700
 fi
 if [[ -z $OUT ]]; then
     OUT=$BENCH_DIR/results/$(date +%Y-%m-%d).md
@@ -608,6 +630,9 @@ done
 for phase in $PHASES; do
     [[ $phase =~ ^(throughput|h2|h2tls|idle|instr|alloc)$ ]] || die "unknown phase '$phase' (known: throughput h2 h2tls idle instr alloc)"
 done
+for variant in $VALGRIND_VARIANTS; do
+    [[ $variant =~ ^(h1|tls|h2|h2tls)$ ]] || die "unknown valgrind variant '$variant' (known: h1 tls h2 h2tls)"
+done
 
 # ---------------------------------------------------------------- 3. throughput and latency
 busy_ticks() {  # all CPUs' user + nice + system + steal time so far, in clock ticks
@@ -891,9 +916,47 @@ memcheck_count() {  # FILE: "ALLOCS BYTES" from memcheck's "total heap usage" li
         tr -d , | tail -n 1
 }
 
+# The variants: h1 is HTTP/1.1 on the plain port; tls is HTTP/1.1 over TLS 1.3 on the TLS port
+# (one handshake, then keep-alive); h2 is h2c with prior knowledge on the h2 port, all requests
+# over one connection with VALGRIND_H2_STREAMS streams at a time; h2tls is the same h2load run
+# over TLS 1.3 to the TLS port, ALPN h2. Each sends exactly N requests.
+declare -A VARIANT_SUFFIX=([h1]="" [tls]=_tls [h2]=_h2 [h2tls]=_h2tls)
+declare -A VARIANT_DESC=([h1]="HTTP/1.1" [tls]="HTTP/1.1 over TLS 1.3" [h2]="h2c"
+    [h2tls]="h2 over TLS 1.3")
+
+valgrind_client() {  # VARIANT PROXY N: sends N requests of VARIANT to PROXY; complaints on stderr
+    local variant=$1 p=$2 n=$3
+    case $variant in
+    h1) python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "${PORT[$p]}" /64 "$n" 64 ;;
+    tls) python3 "$BENCH_DIR/kaclient.py" --tls 127.0.0.1 "${TLS_PORT[$p]}" /64 "$n" 64 ;;
+    h2) h2load_exactly "$n" "http://127.0.0.1:${H2_PORT[$p]}/64" ;;
+    h2tls) h2load_exactly "$n" "https://127.0.0.1:${TLS_PORT[$p]}/64" ;;
+    esac
+}
+
+h2load_exactly() {  # N URL: N requests over one HTTP/2 connection; fails unless all got a 2xx
+    local n=$1 url=$2 out total ok
+    out=$(h2load -n"$n" -c1 -m"$VALGRIND_H2_STREAMS" -t1 "$url" 2>&1) ||
+        { echo "h2load failed: $out" >&2; return 1; }
+    # "requests: N total, N started, N done, N succeeded, ..." and "status codes: N 2xx, ...":
+    # a stream that failed or did not get a 2xx would change the count the measurement needs.
+    read -r total ok < <(awk '/^requests:/ {print $2, $8}' <<<"$out")
+    if [[ $total != "$n" || $ok != "$n" ]] || ! grep -q "^status codes: $n 2xx" <<<"$out"; then
+        echo "h2load: not all $n requests succeeded with a 2xx: $(grep -E '^(requests|status codes):' <<<"$out")" >&2
+        return 1
+    fi
+    # Over TLS, ALPN must have picked h2 (h2load would fall back to HTTP/1.1) and TLS 1.3.
+    if [[ $url == https:* ]] &&
+        ! { grep -q '^Application protocol: h2$' <<<"$out" && grep -q '^TLS Protocol: TLSv1.3$' <<<"$out"; }; then
+        echo "h2load: not h2 over TLS 1.3: $(grep -E '^(Application protocol|TLS Protocol):' <<<"$out")" >&2
+        return 1
+    fi
+    echo "h2load: $n requests, $(grep '^finished in' <<<"$out")" >&2
+}
+
 COUNT=
-valgrind_one() {  # TOOL PROXY N: sets COUNT from one valgrind run of PROXY serving N requests
-    local tool=$1 p=$2 n=$3 out=$TMP/$1.$2.$3.out
+valgrind_one() {  # TOOL PROXY N VARIANT: sets COUNT from one valgrind run of PROXY serving N requests
+    local tool=$1 p=$2 n=$3 variant=$4 out=$TMP/$1.$2.$4.$3.out
     COUNT=
     case $tool in
     callgrind) VALGRIND_ARGS=(--tool=callgrind --dump-instr=no "--callgrind-out-file=$out") ;;
@@ -901,7 +964,7 @@ valgrind_one() {  # TOOL PROXY N: sets COUNT from one valgrind run of PROXY serv
     esac
     start_proxy "$p" 1 valgrind || return 1
     # The proxy's log is rewritten by the next start; keep the client's complaint apart.
-    if ! python3 "$BENCH_DIR/kaclient.py" 127.0.0.1 "${PORT[$p]}" /64 "$n" 64 2>>"$TMP/kaclient.log"; then
+    if ! valgrind_client "$variant" "$p" "$n" 2>>"$TMP/kaclient.log"; then
         tail -n 3 "$TMP/kaclient.log" >&2
         return 1
     fi
@@ -912,32 +975,49 @@ valgrind_one() {  # TOOL PROXY N: sets COUNT from one valgrind run of PROXY serv
     [[ -n $COUNT ]]
 }
 
-valgrind_phase() {  # TOOL N1 N2 LABEL
-    local tool=$1 n1=$2 n2=$3 label=$4 p c1 c2
-    for p in "${ACTIVE[@]}"; do
-        [[ $p == envoy ]] && continue  # start-up alone takes minutes under valgrind
-        log "$label: $p under $tool, $n1 and $n2 requests (1 worker)"
-        if valgrind_one "$tool" "$p" "$n1" && c1=$COUNT && valgrind_one "$tool" "$p" "$n2" && c2=$COUNT; then
-            record_counts "$tool" "$p" "$n1" "$n2" "$c1" "$c2"
-        else
-            log "$label $p: FAILED (run with --keep-tmp and see $TMP/$p.log)"
-            stop_proxy "$p" 5
+valgrind_phase() {  # TOOL LABEL PREFIX: counts in PREFIX_N1/_N2, PREFIX_TLS_N1/_N2 and so on
+    local tool=$1 label=$2 prefix=$3 p c1 c2 variant n1 n2 infix
+    for variant in $VALGRIND_VARIANTS; do
+        if [[ $variant == h2* ]] && ! command -v h2load >/dev/null; then
+            log "$label ${VARIANT_DESC[$variant]}: SKIPPED: h2load not installed"
+            meta skipped "$label over ${VARIANT_DESC[$variant]}: h2load not installed"
+            continue
         fi
+        infix=${VARIANT_SUFFIX[$variant]^^}
+        n1=${prefix}${infix}_N1 n2=${prefix}${infix}_N2
+        n1=${!n1} n2=${!n2}
+        for p in "${ACTIVE[@]}"; do
+            [[ $p == envoy ]] && continue  # start-up alone takes minutes under valgrind
+            [[ $variant == *tls && -z ${TLS_PORT[$p]:-} ]] && continue  # no TLS listener (gantry_rr/lr)
+            [[ $variant == h2 && -z ${H2_PORT[$p]:-} ]] && continue
+            log "$label ${VARIANT_DESC[$variant]}: $p under $tool, $n1 and $n2 requests (1 worker)"
+            if valgrind_one "$tool" "$p" "$n1" "$variant" && c1=$COUNT &&
+                valgrind_one "$tool" "$p" "$n2" "$variant" && c2=$COUNT; then
+                record_counts "$tool" "$p" "$n1" "$n2" "$c1" "$c2" "$variant"
+            else
+                kill -0 "$UP_PID" 2>/dev/null ||
+                    die "the upstream nginx exited; its log: $(tail -n 5 "$TMP/upstream.log")"
+                log "$label ${VARIANT_DESC[$variant]} $p: FAILED (run with --keep-tmp and see $TMP/$p.log)"
+                meta failed "$p: $label over ${VARIANT_DESC[$variant]} failed under $tool"
+                stop_proxy "$p" 5
+            fi
+        done
     done
 }
 
-record_counts() {  # TOOL PROXY N1 N2 COUNT1 COUNT2 (memcheck counts are "ALLOCS BYTES")
-    local tool=$1 p=$2 n=$(($4 - $3)) a1 b1 a2 b2
+record_counts() {  # TOOL PROXY N1 N2 COUNT1 COUNT2 VARIANT (memcheck counts are "ALLOCS BYTES")
+    local tool=$1 p=$2 n=$(($4 - $3)) a1 b1 a2 b2 sfx=${VARIANT_SUFFIX[$7]} desc=${VARIANT_DESC[$7]}
+    local per
     if [[ $tool == callgrind ]]; then
-        raw instr "$p" 1 ir_per_req "$((($6 - $5) / n))"
-        log "instructions $p: $((($6 - $5) / n)) per request"
+        raw instr "$p" 1 "ir_per_req$sfx" "$((($6 - $5) / n))"
+        log "instructions $p, $desc: $((($6 - $5) / n)) per request"
     else
         read -r a1 b1 <<<"$5"
         read -r a2 b2 <<<"$6"
-        raw alloc "$p" 1 allocs_per_req "$(awk -v d=$((a2 - a1)) -v n=$n 'BEGIN{printf "%.2f", d/n}')"
-        raw alloc "$p" 1 alloc_bytes_per_req "$(awk -v d=$((b2 - b1)) -v n=$n 'BEGIN{printf "%.0f", d/n}')"
-        log "allocations $p: $(awk -v d=$((a2 - a1)) -v n=$n 'BEGIN{printf "%.2f", d/n}') per request," \
-            "$(((b2 - b1) / n)) bytes per request"
+        per=$(awk -v d=$((a2 - a1)) -v n=$n 'BEGIN{printf "%.2f", d/n}')
+        raw alloc "$p" 1 "allocs_per_req$sfx" "$per"
+        raw alloc "$p" 1 "alloc_bytes_per_req$sfx" "$(awk -v d=$((b2 - b1)) -v n=$n 'BEGIN{printf "%.0f", d/n}')"
+        log "allocations $p, $desc: $per per request, $(((b2 - b1) / n)) bytes per request"
     fi
 }
 
@@ -953,6 +1033,14 @@ meta quick "$QUICK"
 meta idle_conns "$IDLE_CONNS"
 meta instr_n "$INSTR_N1 $INSTR_N2"
 meta alloc_n "$ALLOC_N1 $ALLOC_N2"
+meta instr_tls_n "$INSTR_TLS_N1 $INSTR_TLS_N2"
+meta alloc_tls_n "$ALLOC_TLS_N1 $ALLOC_TLS_N2"
+meta instr_h2_n "$INSTR_H2_N1 $INSTR_H2_N2"
+meta alloc_h2_n "$ALLOC_H2_N1 $ALLOC_H2_N2"
+meta instr_h2tls_n "$INSTR_H2TLS_N1 $INSTR_H2TLS_N2"
+meta alloc_h2tls_n "$ALLOC_H2TLS_N1 $ALLOC_H2TLS_N2"
+meta valgrind_h2_streams "$VALGRIND_H2_STREAMS"
+meta valgrind_variants "$VALGRIND_VARIANTS"
 for s in "${SCENARIOS[@]}"; do meta "scenario_$s" "${S_DESC[$s]}"; done
 meta scenario_h2 "64 B over HTTP/2 (h2c prior knowledge, h2load), $H2_CONNS conns x $H2_STREAMS streams; upstream HTTP/1.1"
 meta scenario_h2tls "64 B over HTTP/2 over TLS 1.3 (ALPN h2, h2load), $H2_CONNS conns x $H2_STREAMS streams; upstream HTTP/1.1"
@@ -968,8 +1056,8 @@ for phase in $PHASES; do
     h2) h2_phase h2 ;;
     h2tls) h2_phase h2tls ;;
     idle) idle_phase ;;
-    instr) valgrind_phase callgrind "$INSTR_N1" "$INSTR_N2" instructions ;;
-    alloc) valgrind_phase memcheck "$ALLOC_N1" "$ALLOC_N2" allocations ;;
+    instr) valgrind_phase callgrind instructions INSTR ;;
+    alloc) valgrind_phase memcheck allocations ALLOC ;;
     esac
 done
 
