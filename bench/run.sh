@@ -960,7 +960,9 @@ valgrind_one() {  # TOOL PROXY N VARIANT: sets COUNT from one valgrind run of PR
     COUNT=
     case $tool in
     callgrind) VALGRIND_ARGS=(--tool=callgrind --dump-instr=no "--callgrind-out-file=$out") ;;
-    memcheck) VALGRIND_ARGS=(--tool=memcheck --leak-check=no "--log-file=$out") ;;
+    # gantry links mimalloc: the synonym makes memcheck count its malloc/free like glibc's.
+    memcheck) VALGRIND_ARGS=(--tool=memcheck --leak-check=no "--soname-synonyms=somalloc=*mimalloc*"
+        "--log-file=$out") ;;
     esac
     start_proxy "$p" 1 valgrind || return 1
     # The proxy's log is rewritten by the next start; keep the client's complaint apart.
