@@ -322,7 +322,7 @@ void ClientConnection::close() {
     auto sinks = std::move(sinks_);
     sinks_.clear();
     for (auto& [id, sink] : sinks) {
-        sink->on_stream_closed(NGHTTP2_INTERNAL_ERROR, false);
+        sink->on_stream_closed(NGHTTP2_INTERNAL_ERROR, false, true);
     }
 }
 
@@ -461,7 +461,7 @@ int ClientConnection::on_stream_close(int32_t stream_id, uint32_t error_code) {
     if (s != nullptr) {
         bool refused = error_code == NGHTTP2_REFUSED_STREAM ||
                        (is_going_away_ && stream_id > goaway_last_stream_id_);
-        s->on_stream_closed(error_code, refused);
+        s->on_stream_closed(error_code, refused, false);
     }
     return 0;
 }

@@ -71,7 +71,7 @@ void UpstreamExchange::reset_attempt() {
     in_trailers_ = is_head_ready_ = is_head_delivered_ = is_head_end_stream_ = false;
     is_trailers_ready_ = is_response_end_ = is_end_delivered_ = is_invalid_ = false;
     pending_.clear();
-    is_closed_ = is_refused_ = false;
+    is_closed_ = is_refused_ = is_connection_lost_ = false;
     close_code_ = 0;
 }
 
@@ -204,7 +204,12 @@ asio::awaitable<UpstreamExchange::End> UpstreamExchange::try_once() {
             bool started = is_head_delivered_;
             release_stream();
             if (!started) {
-                co_return is_refused_ ? End::Refused : End::NoResponse;
+                // A pooled connection the upstream closed (without GOAWAY) just as this stream
+                // went out on it: like HTTP/1.1's stale pooled connection, another connection
+                // may take a request that sent no body and got nothing back.
+                bool is_stale = is_connection_lost_ && r.is_reused_connection_ &&
+                                head_ == nullptr && !r.stream_.request().has_body();
+                co_return is_refused_ || is_stale ? End::Refused : End::NoResponse;
             }
             r.fail(r.upstream_failure(ProxyError::Phase::ResponseBody));
             co_return End::Over;
@@ -329,9 +334,10 @@ void UpstreamExchange::on_response_end() {
     request_.body_event_.set();
 }
 
-void UpstreamExchange::on_stream_closed(uint32_t error_code, bool refused) {
+void UpstreamExchange::on_stream_closed(uint32_t error_code, bool refused, bool connection_lost) {
     is_closed_ = true;
     is_refused_ = refused;
+    is_connection_lost_ = connection_lost;
     close_code_ = error_code;
     request_.body_event_.set();
 }

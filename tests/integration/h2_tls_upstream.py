@@ -3,8 +3,8 @@
 h2_tls_upstream.py CERT KEY PORT_FILE. Listens on 127.0.0.1 (port written to PORT_FILE), offers
 only "h2" by ALPN, and answers every request with 200 and a body describing it:
 "<scheme> <path> <alpn> <request body bytes>", plus the trailer x-upstream: h2tls. GET /session
-answers "new" or "reused" (whether this TLS connection resumed a session) and then closes the
-connection, so the next request needs a new one."""
+answers "new" or "reused" (whether this TLS connection resumed a session) and then sends GOAWAY
+and closes once the client has, so the next request needs a new connection."""
 
 import os
 import socket
@@ -44,7 +44,16 @@ def serve(sock):
                     body = "reused" if sock.session_reused else "new"
                     conn.send_headers(event.stream_id, [(":status", "200")])
                     conn.send_data(event.stream_id, body.encode(), end_stream=True)
+                    # GOAWAY, then read until the client closes: closing with unread bytes
+                    # would reset the connection and could destroy the response in flight.
+                    conn.close_connection(last_stream_id=event.stream_id)
                     sock.sendall(conn.data_to_send())
+                    sock.settimeout(5)
+                    try:
+                        while sock.recv(65536):
+                            pass
+                    except OSError:
+                        pass
                     sock.close()
                     return
                 conn.send_headers(event.stream_id, [(":status", "200")])

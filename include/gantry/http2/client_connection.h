@@ -42,8 +42,10 @@ public:
     virtual void on_response_headers_end(bool end_stream) = 0;
     virtual void on_response_data(std::string_view data) = 0;
     virtual void on_response_end() = 0;
-    // The stream is gone. `refused`: the peer never processed it (safe to retry).
-    virtual void on_stream_closed(uint32_t error_code, bool refused) = 0;
+    // The stream is gone. `refused`: the peer never processed it (safe to retry);
+    // `connection_lost`: the whole connection closed (EOF, a reset, an error) under it, as
+    // opposed to the peer resetting this stream.
+    virtual void on_stream_closed(uint32_t error_code, bool refused, bool connection_lost) = 0;
     // The request body source (nghttp2 data provider semantics: bytes, 0 + EOF flag, or
     // NGHTTP2_ERR_DEFERRED).
     virtual long read_request_body(uint8_t* buffer, size_t length, uint32_t* data_flags) = 0;

@@ -49,7 +49,7 @@ public:
     void on_response_headers_end(bool end_stream) override;
     void on_response_data(std::string_view data) override;
     void on_response_end() override;
-    void on_stream_closed(uint32_t error_code, bool refused) override;
+    void on_stream_closed(uint32_t error_code, bool refused, bool connection_lost) override;
     long read_request_body(uint8_t* buffer, size_t length, uint32_t* data_flags) override;
 
 private:
@@ -86,6 +86,7 @@ private:
     std::string delivering_;
     bool is_closed_ = false;
     bool is_refused_ = false;
+    bool is_connection_lost_ = false;
     uint32_t close_code_ = 0;
 };
 
