@@ -1,3 +1,6 @@
+#include <array>
+#include <cstdint>
+
 #include <gantry/http2/request_head_builder.h>
 
 #include "../http/http1_validation.h"
@@ -52,12 +55,25 @@ bool is_valid_h2_field_name(std::string_view name) {
     return true;
 }
 
+// Bytes a field value must not carry: NUL, CR, LF and the other controls except HTAB, and DEL.
+// Never passed to HTTP/1.1. A table and an OR per byte, with no branch in the loop: values are
+// most of a request's header bytes.
+constexpr std::array<uint8_t, 256> kForbiddenInValue = [] {
+    std::array<uint8_t, 256> table{};
+    for (int c = 0; c < 0x20; ++c) {
+        table[static_cast<size_t>(c)] = c != '\t';
+    }
+    table[0x7f] = 1;
+    return table;
+}();
+
 bool is_valid_h2_field_value(std::string_view value) {
+    uint8_t forbidden = 0;
     for (char c : value) {
-        auto byte = static_cast<unsigned char>(c);
-        if ((byte < 0x20 && byte != '\t') || byte == 0x7f) {
-            return false;  // NUL, CR, LF and the other controls: never passed to HTTP/1.1
-        }
+        forbidden |= kForbiddenInValue[static_cast<unsigned char>(c)];
+    }
+    if (forbidden != 0) {
+        return false;
     }
     if (!value.empty()) {
         char first = value.front();

@@ -24,10 +24,26 @@ ssize_t read_body_cb(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
     return static_cast<ServerStream*>(source->ptr)->read_body(buffer, length, data_flags);
 }
 
-nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+nghttp2_nv make_nv(std::string_view name, std::string_view value,
+                   uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
     return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
                       const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                      name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+                      name.size(), value.size(), flags};
+}
+
+// A name with static storage (a literal, a well-known header's canonical spelling): nghttp2 need
+// not copy it.
+nghttp2_nv make_static_name_nv(std::string_view name, std::string_view value) {
+    return make_nv(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME);
+}
+
+// The HTTP/2 spelling of a response field's name: a well-known header's static lower-case name
+// (no copy, no case folding), else a lower-cased copy in the stream's arena.
+nghttp2_nv response_field_nv(const http::HeaderField& field, std::pmr::memory_resource* arena) {
+    if (field.id != http::HeaderId::Other) {
+        return make_static_name_nv(http::header_name(field.id), field.value);
+    }
+    return make_nv(lower_case_name(field.name, arena), field.value);
 }
 
 // Response fields that mean something only on one HTTP/1.1 connection (RFC 9113 8.2.2), and the
@@ -203,12 +219,8 @@ void ServerStream::on_connection_closed() {
 bool ServerStream::process() {
     if (stream_) {
         if (proxy::UpstreamRequest* upstream = stream_->take_deferred_upstream()) {
-            asio::co_spawn(
-                worker_.io_context(),
-                [upstream, keep = shared_from_this()]() -> asio::awaitable<void> {
-                    co_await upstream->run_inline();
-                },
-                asio::detached);
+            asio::co_spawn(worker_.io_context(), upstream->run_holding(shared_from_this()),
+                           asio::detached);
         }
         if (unconsumed_ > 0 && !stream_->is_request_body_paused() && !is_closed_ &&
             !connection_->is_closed()) {
@@ -265,10 +277,10 @@ http::BodyFraming ServerStream::write_response_head(http::ResponseHead& head,
     auto* status_text = static_cast<char*>(arena->allocate(3, 1));
     std::to_chars(status_text, status_text + 3, status);
     std::vector<nghttp2_nv>& fields = scratch_fields();
-    fields.push_back(make_nv(":status", std::string_view(status_text, 3)));
+    fields.push_back(make_static_name_nv(":status", std::string_view(status_text, 3)));
     for (const http::HeaderField& field : head.headers) {
         if (!is_dropped_response_field(field)) {
-            fields.push_back(make_nv(lower_case_name(field.name, arena), field.value));
+            fields.push_back(response_field_nv(field, arena));
         }
     }
     nghttp2_session* session = connection_->session();
@@ -282,8 +294,8 @@ http::BodyFraming ServerStream::write_response_head(http::ResponseHead& head,
     if (head.content_length && status != 204 && status != 304) {
         auto* length_text = static_cast<char*>(arena->allocate(20, 1));
         auto result = std::to_chars(length_text, length_text + 20, *head.content_length);
-        fields.push_back(
-            make_nv("content-length", std::string_view(length_text, result.ptr - length_text)));
+        fields.push_back(make_static_name_nv(
+            "content-length", std::string_view(length_text, result.ptr - length_text)));
     }
     is_response_submitted_ = true;
     is_body_allowed_ = !no_body;

@@ -91,16 +91,7 @@ void UpstreamRequest::start() {
         stream_.defer_upstream(this);
         return;
     }
-    asio::co_spawn(
-        executor_,
-        [this, keep = stream_.connection().hold()]() -> asio::awaitable<void> {
-            co_await run(keep);
-        },
-        asio::detached);
-}
-
-asio::awaitable<void> UpstreamRequest::run_inline() {
-    co_await run(nullptr);
+    asio::co_spawn(executor_, run(stream_.connection().hold()), asio::detached);
 }
 
 asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {

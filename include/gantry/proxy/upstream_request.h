@@ -62,9 +62,16 @@ public:
     ~UpstreamRequest();
 
     // Starts the request: spawned beside the client connection when a request body must be
-    // streamed, otherwise left for the connection to run with run_inline().
+    // streamed, otherwise left for the connection to run with run_inline() (HTTP/1.1: awaited
+    // by the connection's coroutine) or run_holding() (HTTP/2: spawned per stream, holding the
+    // stream). Both hand out run()'s own coroutine: no wrapper frame per request.
     void start();
-    boost::asio::awaitable<void> run_inline();
+
+    boost::asio::awaitable<void> run_inline() { return run(nullptr); }
+
+    boost::asio::awaitable<void> run_holding(std::shared_ptr<void> keep) {
+        return run(std::move(keep));
+    }
 
     // Request body and trailers from the client, in order; bounded by the high watermark (the
     // stream pauses the client above it).
