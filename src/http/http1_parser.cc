@@ -386,10 +386,14 @@ int on_message_complete(llhttp_t* p) {
 
 void Http1ParserState::begin_message(std::pmr::memory_resource* resource) {
     mr = resource;
+    // Most heads carry fewer than 16 fields (a browser's request ~12, an origin's answer ~8).
+    constexpr size_t kTypicalFieldCount = 16;
     if (is_request()) {
         request.emplace(mr);
+        request->headers.reserve(kTypicalFieldCount);
     } else {
         response.emplace(mr);
+        response->headers.reserve(kTypicalFieldCount);
     }
     trailers.emplace(mr);
     llhttp_reset(&parser);

@@ -98,6 +98,7 @@ void RequestHeadBuilder::reset(http::RequestHead* head, const RequestLimits& lim
     *this = RequestHeadBuilder{};
     head_ = head;
     limits_ = limits;
+    head_->headers.reserve(16);  // as the HTTP/1.1 parser does: no regrowth for a typical head
 }
 
 void RequestHeadBuilder::reset_trailers(http::HeaderMap* trailers, const RequestLimits& limits) {

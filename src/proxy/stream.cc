@@ -1,3 +1,5 @@
+#include <array>
+#include <cstring>
 #include <new>
 
 #include <gantry/config.h>
@@ -10,6 +12,15 @@ namespace gantry::proxy {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Each byte's two hex digits, so a request id takes 16 lookups rather than 32 shifts and masks.
+constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
+    std::array<std::array<char, 2>, 256> pairs{};
+    for (size_t byte = 0; byte < 256; ++byte) {
+        pairs[byte] = {kHexDigits[byte >> 4], kHexDigits[byte & 0xf]};
+    }
+    return pairs;
+}();
 
 }  // namespace
 
@@ -104,8 +115,8 @@ void Stream::assign_request_id() {
     upstream::Random& random = connection_->worker().random();
     for (int half = 0; half < 2; ++half) {
         uint64_t bits = random.next();
-        for (int i = 0; i < 16; ++i) {
-            text[half * 16 + i] = kHexDigits[(bits >> (i * 4)) & 0xf];
+        for (int i = 0; i < 8; ++i) {
+            std::memcpy(text + half * 16 + i * 2, kHexPairs[(bits >> (i * 8)) & 0xff].data(), 2);
         }
     }
     request_id_ = std::string_view(text, 32);

@@ -119,6 +119,10 @@ public:
 
     void clear() { fields_.clear(); }
 
+    // Room for `count` fields up front: a head grown one field at a time from an arena leaves
+    // each outgrown array behind and copies the fields at every doubling.
+    void reserve(size_t count) { fields_.reserve(count); }
+
     // Copies `text` into this map's memory resource and returns a view of the copy.
     std::string_view store(std::string_view text);
 
