@@ -29,6 +29,25 @@ def write_port(port_file, port):
     os.rename(port_file + ".tmp", port_file)
 
 
+def listen_on_loopback(port_file):
+    """A listening TCP socket on 127.0.0.1 (a free port, written to PORT_FILE)."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    write_port(port_file, listener.getsockname()[1])
+    return listener
+
+
+def accept_forever(listener, handle):
+    """Runs handle(sock, n) on a thread for the n-th accepted connection (1, 2, ...)."""
+    count = 0
+    while True:
+        sock, _ = listener.accept()
+        count += 1
+        threading.Thread(target=handle, args=(sock, count), daemon=True).start()
+
+
 def serve_grpc(port_file, cert=None, key=None):
     from concurrent import futures
     import grpc
@@ -98,84 +117,68 @@ def run_client(port, ca=None):
         print("fail=%s:%s" % (e.code().name, e.details()))
 
 
-def serve_goaway(port_file):
+def h2_server_events(sock, max_concurrent_streams=None):
+    """Runs the server side of an h2c connection on SOCK: yields (conn, event) for every event
+    received and sends what the handler queued after each read. Ends when the peer closes."""
     import h2.config
     import h2.connection
+    import h2.settings
+
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    if max_concurrent_streams is not None:
+        conn.local_settings = h2.settings.Settings(
+            client=False,
+            initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: max_concurrent_streams})
+    conn.initiate_connection()
+    sock.sendall(conn.data_to_send())
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return
+        for event in conn.receive_data(data):
+            yield conn, event
+        sock.sendall(conn.data_to_send())
+
+
+def serve_goaway(port_file):
     import h2.events
 
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    write_port(port_file, listener.getsockname()[1])
-    count = [0]
+    listener = listen_on_loopback(port_file)
 
     def handle(sock, index):
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        conn.initiate_connection()
-        sock.sendall(conn.data_to_send())
         answered = False
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                return
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.RequestReceived):
-                    if event.stream_id == 1 or not answered:
-                        if event.stream_id != 1:
-                            continue
-                        time.sleep(0.2)  # let the second stream arrive on this connection
-                        body = b"conn%d" % index
-                        conn.send_headers(1, [(":status", "200"),
-                                              ("content-length", str(len(body)))])
-                        conn.send_data(1, body, end_stream=True)
-                        answered = True
-                    if event.stream_id > 1:
-                        conn.close_connection(last_stream_id=1)
-            sock.sendall(conn.data_to_send())
+        for conn, event in h2_server_events(sock):
+            if isinstance(event, h2.events.RequestReceived):
+                if event.stream_id == 1 or not answered:
+                    if event.stream_id != 1:
+                        continue
+                    time.sleep(0.2)  # let the second stream arrive on this connection
+                    body = b"conn%d" % index
+                    conn.send_headers(1, [(":status", "200"),
+                                          ("content-length", str(len(body)))])
+                    conn.send_data(1, body, end_stream=True)
+                    answered = True
+                if event.stream_id > 1:
+                    conn.close_connection(last_stream_id=1)
 
-    while True:
-        sock, _ = listener.accept()
-        count[0] += 1
-        threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
+    accept_forever(listener, handle)
 
 
 def serve_one_stream(port_file):
-    import h2.config
-    import h2.connection
     import h2.events
-    import h2.settings
 
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    write_port(port_file, listener.getsockname()[1])
-    count = [0]
+    listener = listen_on_loopback(port_file)
 
     def handle(sock, index):
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        conn.local_settings = h2.settings.Settings(
-            client=False, initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1})
-        conn.initiate_connection()
-        sock.sendall(conn.data_to_send())
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                return
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.RequestReceived):
-                    time.sleep(0.3)
-                    body = b"conn%d" % index
-                    conn.send_headers(event.stream_id, [(":status", "200"),
-                                                        ("content-length", str(len(body)))])
-                    conn.send_data(event.stream_id, body, end_stream=True)
-            sock.sendall(conn.data_to_send())
+        for conn, event in h2_server_events(sock, max_concurrent_streams=1):
+            if isinstance(event, h2.events.RequestReceived):
+                time.sleep(0.3)
+                body = b"conn%d" % index
+                conn.send_headers(event.stream_id, [(":status", "200"),
+                                                    ("content-length", str(len(body)))])
+                conn.send_data(event.stream_id, body, end_stream=True)
 
-    while True:
-        sock, _ = listener.accept()
-        count[0] += 1
-        threading.Thread(target=handle, args=(sock, count[0]), daemon=True).start()
+    accept_forever(listener, handle)
 
 
 def serve_flaky(port_file):
@@ -183,53 +186,37 @@ def serve_flaky(port_file):
     /reset-once/... a RST_STREAM(INTERNAL_ERROR) before any response; later requests for the
     same path get 200 "ok N" (N: how many times the path was seen, request bodies included
     as "ok N BODYBYTES")."""
-    import h2.config
-    import h2.connection
     import h2.events
 
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    write_port(port_file, listener.getsockname()[1])
+    listener = listen_on_loopback(port_file)
     seen = {}
     lock = threading.Lock()
 
-    def handle(sock):
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        conn.initiate_connection()
-        sock.sendall(conn.data_to_send())
+    def handle(sock, _index):
         paths = {}
         sizes = {}
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                return
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.RequestReceived):
-                    paths[event.stream_id] = dict(event.headers)[b":path"].decode()
-                    sizes[event.stream_id] = 0
-                elif isinstance(event, h2.events.DataReceived):
-                    sizes[event.stream_id] += len(event.data)
-                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-                elif isinstance(event, h2.events.StreamEnded):
-                    path = paths.pop(event.stream_id)
-                    with lock:
-                        seen[path] = seen.get(path, 0) + 1
-                        count = seen[path]
-                    if count == 1 and path.startswith("/reset-once/"):
-                        conn.reset_stream(event.stream_id, error_code=2)
-                        continue
-                    status = "503" if count == 1 and path.startswith("/fail-once/") else "200"
-                    body = b"ok %d %d" % (count, sizes.pop(event.stream_id))
-                    conn.send_headers(event.stream_id, [(":status", status),
-                                                        ("content-length", str(len(body)))])
-                    conn.send_data(event.stream_id, body, end_stream=True)
-            sock.sendall(conn.data_to_send())
+        for conn, event in h2_server_events(sock):
+            if isinstance(event, h2.events.RequestReceived):
+                paths[event.stream_id] = dict(event.headers)[b":path"].decode()
+                sizes[event.stream_id] = 0
+            elif isinstance(event, h2.events.DataReceived):
+                sizes[event.stream_id] += len(event.data)
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.StreamEnded):
+                path = paths.pop(event.stream_id)
+                with lock:
+                    seen[path] = seen.get(path, 0) + 1
+                    count = seen[path]
+                if count == 1 and path.startswith("/reset-once/"):
+                    conn.reset_stream(event.stream_id, error_code=2)
+                    continue
+                status = "503" if count == 1 and path.startswith("/fail-once/") else "200"
+                body = b"ok %d %d" % (count, sizes.pop(event.stream_id))
+                conn.send_headers(event.stream_id, [(":status", status),
+                                                    ("content-length", str(len(body)))])
+                conn.send_data(event.stream_id, body, end_stream=True)
 
-    while True:
-        sock, _ = listener.accept()
-        threading.Thread(target=handle, args=(sock,), daemon=True).start()
+    accept_forever(listener, handle)
 
 
 if __name__ == "__main__":

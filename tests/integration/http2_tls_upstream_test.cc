@@ -87,17 +87,27 @@ clusters:
 )";
 }
 
+// An h2-over-TLS upstream with a certificate from a test CA, and gantry forwarding every path
+// to it over TLS verified against that CA.
+struct TrustedH2TlsUpstream {
+    TempDir dir;
+    TestPki ca;
+    IssuedCertificate server = ca.issue("upstream", "localhost", {"DNS:localhost"});
+    H2TlsUpstream upstream{server, dir};
+    GantryOptions options = [this] {
+        GantryOptions o;
+        o.vars["UP"] = upstream.port();
+        return o;
+    }();
+    GantryProcess gantry{config(ca.ca()), options};
+};
+
 }  // namespace
 
 TEST_CASE("a cluster with protocol http2 and tls speaks h2 over TLS with ALPN",
           "[http2][tls][upstream]") {
-    TempDir dir;
-    TestPki ca;
-    IssuedCertificate server = ca.issue("upstream", "localhost", {"DNS:localhost"});
-    H2TlsUpstream upstream(server, dir);
-    GantryOptions options;
-    options.vars["UP"] = upstream.port();
-    GantryProcess gantry(config(ca.ca()), options);
+    TrustedH2TlsUpstream setup;
+    GantryProcess& gantry = setup.gantry;
 
     CurlResult http1 = run_curl({gantry.url("/one")});
     INFO(http1.err);
@@ -118,13 +128,8 @@ TEST_CASE("a cluster with protocol http2 and tls speaks h2 over TLS with ALPN",
 
 TEST_CASE("a new h2 TLS upstream connection resumes the endpoint's session",
           "[http2][tls][upstream]") {
-    TempDir dir;
-    TestPki ca;
-    IssuedCertificate server = ca.issue("upstream", "localhost", {"DNS:localhost"});
-    H2TlsUpstream upstream(server, dir);
-    GantryOptions options;
-    options.vars["UP"] = upstream.port();
-    GantryProcess gantry(config(ca.ca()), options);
+    TrustedH2TlsUpstream setup;
+    GantryProcess& gantry = setup.gantry;
     // The upstream closes its connection after each /session answer, so every request here
     // opens a new h2 connection; the second and third offer the ticket the previous one got.
     CurlResult first = run_curl({gantry.url("/session")});

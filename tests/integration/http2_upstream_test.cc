@@ -52,8 +52,13 @@ private:
     pid_t pid_ = -1;
 };
 
-// `globals` may add top-level keys (the admin listener).
-std::string h2_upstream_config(const std::string& globals = "") {
+constexpr const char* kForwardAll = R"(      - match: { prefix: / }
+        forward: { cluster: backend }
+)";
+
+// `globals` may add top-level keys (the admin listener); `routes`: the virtual host's routes.
+std::string h2_upstream_config(const std::string& globals = "",
+                               const std::string& routes = kForwardAll) {
     return globals + R"(workers: 1
 log: { access: { path: "off" } }
 listeners:
@@ -65,23 +70,34 @@ virtual_hosts:
   - name: main
     domains: ["*"]
     routes:
-      - match: { prefix: / }
-        forward: { cluster: backend }
-clusters:
+)" + routes +
+           R"(clusters:
   - name: backend
     protocol: http2
     endpoints: [{ address: "127.0.0.1:@UP@" }]
 )";
 }
 
+// A python peer (grpc_echo.py MODE) and gantry forwarding to it with `config`.
+struct PeerAndGantry {
+    PeerAndGantry(const std::string& mode, const std::string& config)
+        : server(mode, dir)
+        , gantry(config, [this] {
+            GantryOptions options;
+            options.vars["UP"] = server.port();
+            return options;
+        }()) {}
+
+    TempDir dir;
+    PythonPeer server;
+    GantryProcess gantry;
+};
+
 }  // namespace
 
 TEST_CASE("gRPC unary and streaming calls are proxied end to end over HTTP/2", "[http2][grpc]") {
-    TempDir dir;
-    PythonPeer server("server", dir);
-    GantryOptions options;
-    options.vars["UP"] = server.port();
-    GantryProcess gantry(h2_upstream_config(), options);
+    PeerAndGantry setup("server", h2_upstream_config());
+    GantryProcess& gantry = setup.gantry;
 
     ProcessResult client =
         run_process({"/usr/bin/python3", kScript, "client", std::to_string(gantry.port())},
@@ -107,11 +123,8 @@ TEST_CASE("gRPC unary and streaming calls are proxied end to end over HTTP/2", "
 
 TEST_CASE("a stream the upstream refuses with GOAWAY is retried on a new connection",
           "[http2][grpc]") {
-    TempDir dir;
-    PythonPeer server("goaway_server", dir);
-    GantryOptions options;
-    options.vars["UP"] = server.port();
-    GantryProcess gantry(h2_upstream_config(), options);
+    PeerAndGantry setup("goaway_server", h2_upstream_config());
+    GantryProcess& gantry = setup.gantry;
 
     // Two requests at once share one upstream connection; the upstream answers the first and
     // sends GOAWAY(last_stream_id=1), so the second must go out again on a second connection.
@@ -131,11 +144,8 @@ TEST_CASE("a stream the upstream refuses with GOAWAY is retried on a new connect
 
 TEST_CASE("a second HTTP/2 connection is opened when the first is at the peer's stream limit",
           "[http2][grpc]") {
-    TempDir dir;
-    PythonPeer server("one_stream_server", dir);
-    GantryOptions options;
-    options.vars["UP"] = server.port();
-    GantryProcess gantry(h2_upstream_config(), options);
+    PeerAndGantry setup("one_stream_server", h2_upstream_config());
+    GantryProcess& gantry = setup.gantry;
     // Warm up: the first connection exists and has the peer's SETTINGS (one stream at a time).
     CurlResult warm = run_curl({"--http2-prior-knowledge", gantry.url("/warm")});
     REQUIRE(warm.body == "conn1");
@@ -155,15 +165,13 @@ TEST_CASE("a second HTTP/2 connection is opened when the first is at the peer's 
 
 TEST_CASE("HTTP/2 upstream requests and client connections are counted like HTTP/1.1 ones",
           "[http2][admin]") {
-    TempDir dir;
-    PythonPeer server("one_stream_server", dir);
-    GantryOptions options;
-    options.vars["UP"] = server.port();
-    GantryProcess gantry(h2_upstream_config("admin: { listen: \"127.0.0.1:@PORT2@\" }\n"), options);
+    PeerAndGantry setup("one_stream_server",
+                        h2_upstream_config("admin: { listen: \"127.0.0.1:@PORT2@\" }\n"));
+    GantryProcess& gantry = setup.gantry;
     const std::string requests = "gantry_upstream_requests_total{cluster=\"backend\",status_class=";
     const std::string connections = "gantry_upstream_connections_total{cluster=\"backend\",";
     const std::string endpoint =
-        "{cluster=\"backend\",endpoint=\"127.0.0.1:" + server.port() + "\"}";
+        "{cluster=\"backend\",endpoint=\"127.0.0.1:" + setup.server.port() + "\"}";
     std::string before = scrape(gantry);
 
     // One client connection per request, each HTTP/2 after the listener's sniff; the one worker
@@ -200,33 +208,14 @@ TEST_CASE("HTTP/2 upstream requests and client connections are counted like HTTP
 
 TEST_CASE("route retries apply to an HTTP/2 cluster: a 503 and a reset each become a 200",
           "[http2][retry]") {
-    TempDir dir;
-    PythonPeer server("flaky_server", dir);
-    GantryOptions options;
-    options.vars["UP"] = server.port();
-    GantryProcess gantry(R"(workers: 1
-log: { access: { path: "off" } }
-listeners:
-  - name: main
-    listen: ["127.0.0.1:@PORT@"]
-    protocols: [http1, http2]
-    virtual_hosts: [main]
-virtual_hosts:
-  - name: main
-    domains: ["*"]
-    routes:
-      - match: { prefix: /plain/ }
+    PeerAndGantry setup("flaky_server", h2_upstream_config("", R"(      - match: { prefix: /plain/ }
         forward: { cluster: backend, rewrite_prefix: / }
       - match: { prefix: / }
         forward:
           cluster: backend
           retries: { attempts: 2, on: [5xx, reset], methods: [GET, POST] }
-clusters:
-  - name: backend
-    protocol: http2
-    endpoints: [{ address: "127.0.0.1:@UP@" }]
-)",
-                         options);
+)"));
+    GantryProcess& gantry = setup.gantry;
     CurlResult status = run_curl({gantry.url("/fail-once/a")});
     CHECK(status.status == 200);
     CHECK(status.body == "ok 2 0");
