@@ -65,10 +65,8 @@ DownstreamConnection::~DownstreamConnection() {
 }
 
 void DownstreamConnection::start() {
-    asio::co_spawn(
-        transport_.socket().get_executor(),
-        [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
-        asio::detached);
+    // run()'s own frame holds the connection: no wrapper coroutine stays alive per connection.
+    asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this()), asio::detached);
 }
 
 const runtime::ListenerRuntime* DownstreamConnection::listener() {
@@ -82,7 +80,8 @@ const runtime::ListenerRuntime* DownstreamConnection::listener() {
     return listener_;
 }
 
-asio::awaitable<void> DownstreamConnection::run() {
+asio::awaitable<void> DownstreamConnection::run(
+    [[maybe_unused]] std::shared_ptr<DownstreamConnection> self) {
     const runtime::ListenerRuntime* first_listener = listener();
     if (first_listener == nullptr) {
         close_socket();
@@ -104,7 +103,17 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     bool is_first = true;
     while (!is_closed_) {
-        if (!co_await wait_for_request_bytes(is_first)) {
+        // Waiting for the next request is inlined here (not a nested coroutine) so an idle
+        // connection keeps one coroutine frame alive, not two.
+        if (input_.empty()) {
+            if (!begin_idle(is_first)) {
+                break;
+            }
+            auto [ec] = co_await transport_.async_wait_readable();
+            if (!end_idle(ec)) {
+                break;
+            }
+        } else if (is_draining_) {
             break;
         }
         // Looked up again: a reload while the connection waited may have freed first_listener.
@@ -167,22 +176,22 @@ bool DownstreamConnection::is_h2_negotiated(const runtime::ListenerRuntime& list
            has_protocol(*listener.config, config::Protocol::Http2);
 }
 
-asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first) {
-    if (!input_.empty()) {
-        co_return !is_draining_;
-    }
+bool DownstreamConnection::begin_idle(bool is_first) {
     if (is_draining_ || is_closed_) {
-        co_return false;
+        return false;
     }
     // Idle: give the read buffer and output strings back so an idle connection holds none.
     release_idle_buffers();
     const auto& limits = listener() ? listener()->config->limits : config::Limits{};
     arm_deadline(is_first ? limits.header_timeout : limits.idle_timeout);
     is_idle_ = true;
-    auto [ec] = co_await transport_.async_wait_readable();
+    return true;
+}
+
+bool DownstreamConnection::end_idle(boost::system::error_code ec) {
     is_idle_ = false;
     is_readable_hint_ = !ec;
-    co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+    return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
 }
 
 asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(

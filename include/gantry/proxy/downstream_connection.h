@@ -97,7 +97,8 @@ public:
     bool will_keep_alive() const { return keep_alive_; }
 
 private:
-    boost::asio::awaitable<void> run();
+    // `self` keeps the connection alive for as long as this coroutine (its frame) lives.
+    boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> self);
     // On a listener with http2: serves the connection as HTTP/2 when it starts with the
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
     boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
@@ -111,7 +112,11 @@ private:
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
-    boost::asio::awaitable<bool> wait_for_request_bytes(bool is_first);
+    // Around the wait for the next request's first bytes (when none are buffered): begin_idle
+    // releases the buffers and arms header_timeout (first request) or idle_timeout; false: the
+    // connection ends instead. end_idle: whether to read the request.
+    bool begin_idle(bool is_first);
+    bool end_idle(boost::system::error_code ec);
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> lingering_close();
     // Writes raw bytes (interim 100 Continue, tunnelled bytes).
