@@ -45,7 +45,7 @@ DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string 
     , transport_(std::move(socket))
     , stream_event_(worker.io_context())
     , drained_event_(worker.io_context())
-    , deadline_timer_(transport_.socket().get_executor()) {
+    , deadline_timer_(worker.io_context().get_executor()) {
     boost::system::error_code ec;
     tcp::endpoint peer = transport_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -483,6 +483,10 @@ void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
         return;  // the running timer fires first and re-arms itself for deadline_
     }
     is_deadline_armed_ = true;
+    wait_deadline();
+}
+
+void DownstreamConnection::wait_deadline() {
     deadline_timer_.expires_at(deadline_);
     deadline_timer_.async_wait(
         [self = shared_from_this()](boost::system::error_code ec) { self->on_deadline(ec); });
@@ -507,9 +511,7 @@ void DownstreamConnection::on_deadline(boost::system::error_code ec) {
         return;
     }
     is_deadline_armed_ = true;
-    deadline_timer_.expires_at(deadline_);
-    deadline_timer_.async_wait(
-        [self = shared_from_this()](boost::system::error_code e) { self->on_deadline(e); });
+    wait_deadline();
 }
 
 }  // namespace gantry::proxy

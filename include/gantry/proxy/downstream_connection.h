@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -125,6 +126,7 @@ private:
     void flush();
     void on_write_error();
     void arm_deadline(std::chrono::milliseconds timeout);
+    void wait_deadline();
     void on_deadline(boost::system::error_code ec);
     void close_socket();
     void release_idle_buffers();
@@ -151,11 +153,16 @@ private:
 
     std::string pending_output_;  // appended by the response path
     std::string writing_output_;  // owned by write_loop while a write is in flight
-    bool is_writing_ = false;
     runtime::AsyncEvent drained_event_;
 
-    boost::asio::steady_timer deadline_timer_;
+    // On the io_context's own executor type: a smaller object than any_io_executor's timer.
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>,
+                                      boost::asio::io_context::executor_type>
+        deadline_timer_;
     std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+    // (The flags sit together, after the larger members, so the object has no padding holes.)
+    bool is_writing_ = false;
     bool is_deadline_armed_ = false;
     bool is_timed_out_ = false;
 
