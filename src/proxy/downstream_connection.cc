@@ -30,6 +30,10 @@ constexpr size_t kLingerMaxBytes = 256 * 1024;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
+// How often the deadline timer of a plain-TCP HTTP/1.1 connection fires while the connection is
+// open and not parked: a connection idle for two ticks (0.5 to 1 s) is parked.
+constexpr auto kParkTick = std::chrono::milliseconds(500);
+
 constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 bool has_protocol(const config::ListenerConfig& listener, config::Protocol protocol) {
@@ -45,7 +49,7 @@ DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string 
     , transport_(std::move(socket))
     , stream_event_(worker.io_context())
     , drained_event_(worker.io_context())
-    , deadline_timer_(transport_.socket().get_executor()) {
+    , deadline_timer_(worker.io_context().get_executor()) {
     boost::system::error_code ec;
     tcp::endpoint peer = transport_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -65,10 +69,9 @@ DownstreamConnection::~DownstreamConnection() {
 }
 
 void DownstreamConnection::start() {
-    asio::co_spawn(
-        transport_.socket().get_executor(),
-        [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
-        asio::detached);
+    // run()'s own frame holds the connection: no wrapper coroutine stays alive per connection.
+    asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), RunFrom::Accept),
+                   asio::detached);
 }
 
 const runtime::ListenerRuntime* DownstreamConnection::listener() {
@@ -82,32 +85,51 @@ const runtime::ListenerRuntime* DownstreamConnection::listener() {
     return listener_;
 }
 
-asio::awaitable<void> DownstreamConnection::run() {
-    const runtime::ListenerRuntime* first_listener = listener();
-    if (first_listener == nullptr) {
-        close_socket();
-        co_return;
-    }
-    // The parser's limits come from the listener as it was when the connection opened.
-    parser_limits_ = first_listener->limits;
-    if (first_listener->tls) {
-        if (!co_await handshake(first_listener->tls)) {
+asio::awaitable<void> DownstreamConnection::run(
+    [[maybe_unused]] std::shared_ptr<DownstreamConnection> self, RunFrom from) {
+    if (from == RunFrom::Accept) {
+        const runtime::ListenerRuntime* first_listener = listener();
+        if (first_listener == nullptr) {
             close_socket();
             co_return;
         }
-        const runtime::ListenerRuntime* current = listener();
-        if (current != nullptr && is_h2_negotiated(*current)) {
-            co_await serve_http2(*current);
-            close_socket();
-            co_return;
+        // The parser's limits come from the listener as it was when the connection opened.
+        parser_limits_ = first_listener->limits;
+        if (first_listener->tls) {
+            if (!co_await handshake(first_listener->tls)) {
+                close_socket();
+                co_return;
+            }
+            const runtime::ListenerRuntime* current = listener();
+            if (current != nullptr && is_h2_negotiated(*current)) {
+                co_await serve_http2(*current);
+                close_socket();
+                co_return;
+            }
         }
     }
-    bool is_first = true;
-    while (!is_closed_) {
-        if (!co_await wait_for_request_bytes(is_first)) {
+    bool is_first = from == RunFrom::Accept;
+    bool is_woken = from == RunFrom::NextRequest;  // unparked: the socket is readable
+    while (from != RunFrom::Close && !is_closed_) {
+        // Waiting for the next request is inlined here (not a nested coroutine) so an idle
+        // connection keeps one coroutine frame alive, not two (and none once parked).
+        if (is_woken) {
+            is_woken = false;
+        } else if (input_.empty()) {
+            if (!begin_idle(is_first)) {
+                break;
+            }
+            auto [ec] = co_await transport_.async_wait_readable();
+            if (is_park_requested_ && park(ec)) {
+                co_return;  // frees this frame; on_parked_readable() starts a new one
+            }
+            if (!end_idle(ec)) {
+                break;
+            }
+        } else if (is_draining_) {
             break;
         }
-        // Looked up again: a reload while the connection waited may have freed first_listener.
+        // Looked up again: a reload while the connection waited may have freed the listener.
         const runtime::ListenerRuntime* current = listener();
         if (is_first && current != nullptr) {
             bool served = co_await serve_http2_if_preface(*current);
@@ -167,22 +189,47 @@ bool DownstreamConnection::is_h2_negotiated(const runtime::ListenerRuntime& list
            has_protocol(*listener.config, config::Protocol::Http2);
 }
 
-asio::awaitable<bool> DownstreamConnection::wait_for_request_bytes(bool is_first) {
-    if (!input_.empty()) {
-        co_return !is_draining_;
-    }
+bool DownstreamConnection::begin_idle(bool is_first) {
     if (is_draining_ || is_closed_) {
-        co_return false;
+        return false;
     }
     // Idle: give the read buffer and output strings back so an idle connection holds none.
     release_idle_buffers();
     const auto& limits = listener() ? listener()->config->limits : config::Limits{};
+    // Only between requests (the first bytes may be an HTTP/2 preface, read in the frame) and
+    // over plain TCP (a TLS wait may be for buffered bytes or a write OpenSSL wants).
+    can_park_ = !is_first && !transport_.is_tls();
+    idle_ticks_ = 0;
     arm_deadline(is_first ? limits.header_timeout : limits.idle_timeout);
     is_idle_ = true;
-    auto [ec] = co_await transport_.async_wait_readable();
+    return true;
+}
+
+bool DownstreamConnection::end_idle(boost::system::error_code ec) {
     is_idle_ = false;
     is_readable_hint_ = !ec;
-    co_return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+    return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+}
+
+bool DownstreamConnection::park(boost::system::error_code ec) {
+    is_park_requested_ = false;
+    if (ec != asio::error::operation_aborted || is_closed_ || is_timed_out_ || is_draining_) {
+        return false;  // woken (or ended) before the cancel took effect: carry on in the frame
+    }
+    // A plain callback wait (no coroutine frames) holds the connection until the client sends
+    // again; is_idle_ stays set, so drain closes a parked connection as it does an idle one.
+    is_parked_ = true;
+    transport_.socket().async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](boost::system::error_code e) { self->on_parked_readable(e); });
+    return true;
+}
+
+void DownstreamConnection::on_parked_readable(boost::system::error_code ec) {
+    is_parked_ = false;
+    RunFrom from = end_idle(ec) ? RunFrom::NextRequest : RunFrom::Close;
+    asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), from),
+                   asio::detached);
 }
 
 asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
@@ -469,12 +516,27 @@ void DownstreamConnection::notify_stream() {
 
 void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
     is_timed_out_ = false;
-    deadline_ = Clock::now() + timeout;
-    if (is_deadline_armed_ && deadline_timer_.expiry() <= deadline_) {
+    Clock::time_point now = Clock::now();
+    deadline_ = now + timeout;
+    Clock::time_point wake = next_wake(now);
+    if (is_deadline_armed_ && deadline_timer_.expiry() <= wake) {
         return;  // the running timer fires first and re-arms itself for deadline_
     }
     is_deadline_armed_ = true;
-    deadline_timer_.expires_at(deadline_);
+    wait_deadline(wake);
+}
+
+Clock::time_point DownstreamConnection::next_wake(Clock::time_point now) const {
+    // A plain-TCP connection that is not parked ticks every kParkTick, so that one idling
+    // between requests gets parked; that costs no timer re-arm per request.
+    if (is_parked_ || transport_.is_tls()) {
+        return deadline_;
+    }
+    return std::min(deadline_, now + kParkTick);
+}
+
+void DownstreamConnection::wait_deadline(Clock::time_point wake) {
+    deadline_timer_.expires_at(wake);
     deadline_timer_.async_wait(
         [self = shared_from_this()](boost::system::error_code ec) { self->on_deadline(ec); });
 }
@@ -491,16 +553,22 @@ void DownstreamConnection::on_deadline(boost::system::error_code ec) {
     if (is_closed_ || deadline_ == Clock::time_point::max()) {
         return;
     }
-    if (Clock::now() >= deadline_) {
+    Clock::time_point now = Clock::now();
+    if (now >= deadline_) {
         is_timed_out_ = true;
         boost::system::error_code ignored;
         transport_.cancel(ignored);
         return;
     }
+    if (is_idle_ && can_park_ && !is_parked_ && !is_park_requested_ && !is_writing_ &&
+        ++idle_ticks_ >= 2) {
+        // Idle for at least a whole tick: the waiting coroutine gives up its frames (see park()).
+        is_park_requested_ = true;
+        boost::system::error_code ignored;
+        transport_.cancel(ignored);
+    }
     is_deadline_armed_ = true;
-    deadline_timer_.expires_at(deadline_);
-    deadline_timer_.async_wait(
-        [self = shared_from_this()](boost::system::error_code e) { self->on_deadline(e); });
+    wait_deadline(next_wake(now));
 }
 
 }  // namespace gantry::proxy

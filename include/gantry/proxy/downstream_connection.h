@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -97,7 +98,13 @@ public:
     bool will_keep_alive() const { return keep_alive_; }
 
 private:
-    boost::asio::awaitable<void> run();
+    enum class RunFrom : uint8_t {
+        Accept,       // a new connection: handshake, then requests
+        NextRequest,  // unparked, the socket readable: serve the next request
+        Close,        // unparked by a timeout, drain or error: close as an idle connection does
+    };
+    // `self` keeps the connection alive for as long as this coroutine (its frame) lives.
+    boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> self, RunFrom from);
     // On a listener with http2: serves the connection as HTTP/2 when it starts with the
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
     boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
@@ -111,7 +118,16 @@ private:
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
-    boost::asio::awaitable<bool> wait_for_request_bytes(bool is_first);
+    // Around the wait for the next request's first bytes (when none are buffered): begin_idle
+    // releases the buffers and arms header_timeout (first request) or idle_timeout; false: the
+    // connection ends instead. end_idle: whether to read the request.
+    bool begin_idle(bool is_first);
+    bool end_idle(boost::system::error_code ec);
+    // Parking: a plain-TCP connection idle between requests for a while leaves run() (freeing
+    // its coroutine frames and the awaitable wait) and waits with a plain callback instead,
+    // which spawns run() again. park(): after the wait was cancelled for it; false: go on.
+    bool park(boost::system::error_code ec);
+    void on_parked_readable(boost::system::error_code ec);
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> lingering_close();
     // Writes raw bytes (interim 100 Continue, tunnelled bytes).
@@ -120,6 +136,9 @@ private:
     void flush();
     void on_write_error();
     void arm_deadline(std::chrono::milliseconds timeout);
+    std::chrono::steady_clock::time_point next_wake(
+        std::chrono::steady_clock::time_point now) const;
+    void wait_deadline(std::chrono::steady_clock::time_point wake);
     void on_deadline(boost::system::error_code ec);
     void close_socket();
     void release_idle_buffers();
@@ -146,11 +165,16 @@ private:
 
     std::string pending_output_;  // appended by the response path
     std::string writing_output_;  // owned by write_loop while a write is in flight
-    bool is_writing_ = false;
     runtime::AsyncEvent drained_event_;
 
-    boost::asio::steady_timer deadline_timer_;
+    // On the io_context's own executor type: a smaller object than any_io_executor's timer.
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>,
+                                      boost::asio::io_context::executor_type>
+        deadline_timer_;
     std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+    // (The flags sit together, after the larger members, so the object has no padding holes.)
+    bool is_writing_ = false;
     bool is_deadline_armed_ = false;
     bool is_timed_out_ = false;
 
@@ -161,6 +185,10 @@ private:
     bool is_idle_ = false;
     bool is_readable_hint_ = false;
     bool is_closed_ = false;
+    bool can_park_ = false;
+    bool is_park_requested_ = false;
+    bool is_parked_ = false;
+    uint8_t idle_ticks_ = 0;
 };
 
 }  // namespace gantry::proxy
