@@ -99,13 +99,16 @@ TEST_CASE("a DNS endpoint follows its name's addresses and keeps pooled connecti
     CHECK(eventually(gantry.port(), [](const std::string& batch) {
         return count(batch, 'A') == 10 && count(batch, 'B') == 10;
     }));
-    CHECK(a.connection_count() == 1);
+    // The pooled connection moves to the rebuilt cluster. A request still in flight when the
+    // address set changes gives its connection back to the superseded pool, which closes it, so
+    // one more connection may be opened (about half the runs under ASan): never one per request.
+    CHECK(a.connection_count() <= 2);
 
     // The first address goes away: only B is used.
     hosts.write("127.0.0.2 api.test\n");
     CHECK(eventually(gantry.port(),
                      [](const std::string& batch) { return count(batch, 'B') == batch.size(); }));
-    CHECK(b.connection_count() == 1);
+    CHECK(b.connection_count() <= 2);  // as for A above
 
     // A failed lookup keeps the last known addresses.
     hosts.write("# nothing\n");
