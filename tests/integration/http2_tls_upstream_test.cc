@@ -5,61 +5,30 @@
 // certificate gets a 502 rather than a hang. gRPC (python3-grpcio) runs end to end with TLS on
 // both sides of gantry.
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 
 #include "support/gantry_process.h"
+#include "support/python_server.h"
 #include "support/test_listener.h"
 #include "support/test_pki.h"
 #include "support/test_util.h"
-
-extern char** environ;
 
 namespace gantry::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kIntegration = std::string(GANTRY_SOURCE_DIR) + "/tests/integration/";
-
 // A python TLS server (h2_tls_upstream.py, or grpc_echo.py tls_server), running for the
-// test's lifetime; it writes its port to a file.
-class H2TlsUpstream {
+// test's lifetime.
+class H2TlsUpstream : public PythonServer {
 public:
     H2TlsUpstream(const IssuedCertificate& certificate, const TempDir& dir, bool grpc = false)
-        : port_file_(dir.file("h2tls.port")) {
-        std::vector<std::string> args{"/usr/bin/python3", kIntegration + "h2_tls_upstream.py",
-                                      certificate.cert, certificate.key, port_file_};
-        if (grpc) {
-            args = {"/usr/bin/python3", kIntegration + "grpc_echo.py",
-                    "tls_server",       port_file_,
-                    certificate.cert,   certificate.key};
-        }
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-        REQUIRE(wait_until([&] { return file_exists(port_file_); }, 10s));
-        port_ = read_file(port_file_);
-    }
-
-    ~H2TlsUpstream() {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-
-    const std::string& port() const { return port_; }
-
-private:
-    std::string port_file_;
-    std::string port_;
-    pid_t pid_ = -1;
+        : PythonServer(
+              grpc ? "grpc_echo.py" : "h2_tls_upstream.py",
+              grpc ? std::vector<std::string>{"tls_server", "@PORT_FILE@", certificate.cert,
+                                              certificate.key}
+                   : std::vector<std::string>{certificate.cert, certificate.key, "@PORT_FILE@"},
+              dir.file("h2tls.port")) {}
 };
 
 std::string config(const std::string& ca, const std::string& listener_tls = {}) {
@@ -188,7 +157,7 @@ TEST_CASE("gRPC goes end to end over TLS on both sides of gantry", "[http2][tls]
     GantryProcess gantry(
         config(ca.ca(), "    tls: { certificates: [{ cert: \"@CERT@\", key: \"@KEY@\" }] }\n"),
         options);
-    ProcessResult client = run_process({"/usr/bin/python3", kIntegration + "grpc_echo.py",
+    ProcessResult client = run_process({"/usr/bin/python3", integration_script("grpc_echo.py"),
                                         "tls_client", std::to_string(gantry.port()), ca.ca()},
                                        30s);
     INFO(client.out << client.err);

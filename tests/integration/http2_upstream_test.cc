@@ -5,51 +5,23 @@
 // requests and connections as it counts HTTP/1.1 ones, and a sniffed HTTP/2 client connection
 // once.
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "support/admin_client.h"
 #include "support/gantry_process.h"
+#include "support/python_server.h"
 #include "support/test_util.h"
-
-extern char** environ;
 
 namespace gantry::test {
 namespace {
 
-const std::string kScript = std::string(GANTRY_SOURCE_DIR) + "/tests/integration/grpc_echo.py";
-
-// A python peer from grpc_echo.py, running for the test's lifetime; it writes its port to a file.
-class PythonPeer {
+// A python peer from grpc_echo.py in `mode`, running for the test's lifetime.
+class PythonPeer : public PythonServer {
 public:
-    PythonPeer(const std::string& mode, const TempDir& dir) : port_file_(dir.file(mode + ".port")) {
-        std::vector<std::string> args{"/usr/bin/python3", kScript, mode, port_file_};
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-        REQUIRE(wait_until([&] { return file_exists(port_file_); }, std::chrono::seconds(10)));
-        port_ = read_file(port_file_);
-    }
-
-    ~PythonPeer() {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-
-    const std::string& port() const { return port_; }
-
-private:
-    std::string port_file_;
-    std::string port_;
-    pid_t pid_ = -1;
+    PythonPeer(const std::string& mode, const TempDir& dir)
+        : PythonServer("grpc_echo.py", {mode, "@PORT_FILE@"}, dir.file(mode + ".port")) {}
 };
 
 constexpr const char* kForwardAll = R"(      - match: { prefix: / }
@@ -99,9 +71,9 @@ TEST_CASE("gRPC unary and streaming calls are proxied end to end over HTTP/2", "
     PeerAndGantry setup("server", h2_upstream_config());
     GantryProcess& gantry = setup.gantry;
 
-    ProcessResult client =
-        run_process({"/usr/bin/python3", kScript, "client", std::to_string(gantry.port())},
-                    std::chrono::seconds(30));
+    ProcessResult client = run_process({"/usr/bin/python3", integration_script("grpc_echo.py"),
+                                        "client", std::to_string(gantry.port())},
+                                       std::chrono::seconds(30));
     INFO(client.out << client.err);
     REQUIRE(client.exit_code == 0);
     std::vector<std::string> lines = split_lines(client.out);

@@ -4,14 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/python_server.h"
 #include "support/test_util.h"
 
 namespace gantry::test {
 
 H2Outcome run_h2_client(uint16_t port, const std::vector<std::string>& args, bool tls) {
-    std::vector<std::string> argv{
-        "/usr/bin/python3", std::string(GANTRY_SOURCE_DIR) + "/tests/integration/h2_client.py",
-        std::to_string(port)};
+    std::vector<std::string> argv{"/usr/bin/python3", integration_script("h2_client.py"),
+                                  std::to_string(port)};
     argv.insert(argv.end(), args.begin(), args.end());
     if (tls) {
         argv.push_back("--tls");
