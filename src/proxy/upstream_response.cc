@@ -94,37 +94,12 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
                 }
                 stream_.connection().flush_output();
                 arm_idle();
-                boost::system::error_code ec;
-                size_t n = 0;
-                if (read_buffer_.empty()) {
-                    // Nothing half-parsed: wait without holding a buffer, so the hundreds of
-                    // requests a worker may have waiting on upstreams share a few warm buffers
-                    // rather than pinning 16 KiB each.
-                    runtime::BufferPool& buffers = stream_.connection().worker().buffers();
-                    buffers.release(read_buffer_);
-                    auto [wait_ec] = co_await connection_->transport.async_wait_readable();
-                    if (is_aborted_) {
-                        co_return false;
-                    }
-                    buffers.acquire(read_buffer_);
-                    ec = wait_ec;
-                    if (!ec) {
-                        n = connection_->transport.read_some(
-                            asio::buffer(read_buffer_.write_pointer(),
-                                         read_buffer_.writable_size()),
-                            ec);
-                        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-                            break;  // woken with nothing to read after all: wait again
-                        }
-                    }
-                } else {
-                    auto [read_ec, read_n] = co_await connection_->transport.async_read_some(
-                        asio::buffer(read_buffer_.write_pointer(), read_buffer_.writable_size()));
-                    if (is_aborted_) {
-                        co_return false;
-                    }
-                    ec = read_ec;
-                    n = read_n;
+                char* destination = read_buffer_.write_pointer();
+                size_t space = read_buffer_.writable_size();
+                auto [ec, n] = co_await connection_->transport.async_read_some(
+                    asio::buffer(destination, space));
+                if (is_aborted_) {
+                    co_return false;
                 }
                 if (ec == asio::error::eof && timeout_kind_ == TimeoutKind::None) {
                     is_eof = true;
