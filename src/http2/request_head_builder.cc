@@ -361,6 +361,21 @@ void RequestHeadBuilder::merge_cookies() {
     headers.add_unowned("cookie", value, http::HeaderId::Other);
 }
 
+bool is_http1_connection_field(http::HeaderId id) {
+    switch (id) {
+        case http::HeaderId::Connection:
+        case http::HeaderId::KeepAlive:
+        case http::HeaderId::ProxyConnection:
+        case http::HeaderId::TransferEncoding:
+        case http::HeaderId::Upgrade:
+        case http::HeaderId::Te:
+        case http::HeaderId::ContentLength:
+            return true;
+        default:
+            return false;
+    }
+}
+
 std::string_view lower_case_name(std::string_view name, std::pmr::memory_resource* arena) {
     bool has_upper = false;
     for (char c : name) {

@@ -46,23 +46,6 @@ nghttp2_nv response_field_nv(const http::HeaderField& field, std::pmr::memory_re
     return make_nv(lower_case_name(field.name, arena), field.value);
 }
 
-// Response fields that mean something only on one HTTP/1.1 connection (RFC 9113 8.2.2), and the
-// length, which gantry writes itself from the head.
-bool is_dropped_response_field(const http::HeaderField& field) {
-    switch (field.id) {
-        case http::HeaderId::Connection:
-        case http::HeaderId::KeepAlive:
-        case http::HeaderId::ProxyConnection:
-        case http::HeaderId::TransferEncoding:
-        case http::HeaderId::Upgrade:
-        case http::HeaderId::Te:
-        case http::HeaderId::ContentLength:
-            return true;
-        default:
-            return false;
-    }
-}
-
 // Scratch space for the name/value list of one HEADERS frame; nghttp2 copies it on submit.
 std::vector<nghttp2_nv>& scratch_fields() {
     thread_local std::vector<nghttp2_nv> fields;
@@ -279,7 +262,7 @@ http::BodyFraming ServerStream::write_response_head(http::ResponseHead& head,
     std::vector<nghttp2_nv>& fields = scratch_fields();
     fields.push_back(make_static_name_nv(":status", std::string_view(status_text, 3)));
     for (const http::HeaderField& field : head.headers) {
-        if (!is_dropped_response_field(field)) {
+        if (!is_http1_connection_field(field.id)) {
             fields.push_back(response_field_nv(field, arena));
         }
     }
@@ -337,7 +320,7 @@ void ServerStream::write_response_trailers(const http::HeaderMap& trailers) {
     }
     std::pmr::memory_resource* arena = stream_ ? stream_->arena() : nullptr;
     for (const http::HeaderField& field : trailers) {
-        if (is_dropped_response_field(field)) {
+        if (is_http1_connection_field(field.id)) {
             continue;
         }
         trailer_fields_.emplace_back(arena ? lower_case_name(field.name, arena) : field.name);

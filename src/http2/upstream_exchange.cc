@@ -26,21 +26,11 @@ namespace {
 constexpr size_t kBodyHighWatermark = 64 * 1024;
 constexpr size_t kBodyKeptForRetry = 256 * 1024;
 
+// Request fields not copied to the upstream's HEADERS: the HTTP/1.1 connection fields, Host
+// (it becomes :authority) and Expect (answered locally).
 bool is_connection_specific(http::HeaderId id) {
-    switch (id) {
-        case http::HeaderId::Connection:
-        case http::HeaderId::KeepAlive:
-        case http::HeaderId::ProxyConnection:
-        case http::HeaderId::TransferEncoding:
-        case http::HeaderId::Upgrade:
-        case http::HeaderId::Te:
-        case http::HeaderId::Host:
-        case http::HeaderId::ContentLength:
-        case http::HeaderId::Expect:
-            return true;
-        default:
-            return false;
-    }
+    return is_http1_connection_field(id) || id == http::HeaderId::Host ||
+           id == http::HeaderId::Expect;
 }
 
 }  // namespace

@@ -94,4 +94,9 @@ bool is_connection_specific(std::string_view lower_name, std::string_view value)
 // when it has no upper-case letter, else a lower-cased copy allocated from `arena`.
 std::string_view lower_case_name(std::string_view name, std::pmr::memory_resource* arena);
 
+// A field that means something only on one HTTP/1.1 connection (RFC 9113 8.2.2: Connection,
+// Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, TE) or is framing gantry writes
+// itself from the head (Content-Length): never copied into an HTTP/2 header block.
+bool is_http1_connection_field(http::HeaderId id);
+
 }  // namespace gantry::http2
