@@ -180,7 +180,6 @@ asio::awaitable<void> ServerConnection::run() {
         }
         co_await streams_gone_.wait();
     }
-    boost::system::error_code ignored;
     timer_.cancel();
 }
 

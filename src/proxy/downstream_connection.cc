@@ -28,8 +28,6 @@ namespace {
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr size_t kLingerMaxBytes = 256 * 1024;
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
 // How often the deadline timer of a plain-TCP HTTP/1.1 connection fires while the connection is
 // open and not parked: a connection idle for two ticks (0.5 to 1 s) is parked.
 constexpr auto kParkTick = std::chrono::milliseconds(500);

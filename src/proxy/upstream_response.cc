@@ -19,12 +19,6 @@ namespace gantry::proxy {
 
 namespace asio = boost::asio;
 
-namespace {
-
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-}  // namespace
-
 asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_response) {
     http::Http1Parser& parser = response_parser();
     parser.reset(stream_.arena());
