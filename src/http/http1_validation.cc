@@ -380,6 +380,63 @@ StartLineCounts count_spaces_and_tabs(const char* p, const char* line_end, const
 
 }  // namespace
 
+size_t scan_plain_response_head(std::string_view bytes, PlainStatusLine& line, PlainFieldSink sink,
+                                void* context) {
+    const char* begin = bytes.data();
+    const char* end = begin + bytes.size();
+    constexpr size_t kStatusPrefix = 12;  // "HTTP/1.1 200"
+    if (bytes.size() < kStatusPrefix + 2 || std::memcmp(begin, "HTTP/1.", 7) != 0 ||
+        (begin[7] != '0' && begin[7] != '1') || begin[8] != ' ') {
+        return 0;
+    }
+    auto d0 = static_cast<unsigned char>(begin[9]);
+    auto d1 = static_cast<unsigned char>(begin[10]);
+    auto d2 = static_cast<unsigned char>(begin[11]);
+    if (!is_digit(d0) || !is_digit(d1) || !is_digit(d2)) {
+        return 0;
+    }
+    LineSpecialCursor specials(begin, end);
+    const char* cr = specials.next(begin + kStatusPrefix);
+    if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') {
+        return 0;
+    }
+    if (cr != begin + kStatusPrefix && begin[kStatusPrefix] != ' ') {
+        return 0;
+    }
+    line.status = (d0 - '0') * 100 + (d1 - '0') * 10 + (d2 - '0');
+    line.version_minor = static_cast<uint8_t>(begin[7] - '0');
+    line.reason = cr == begin + kStatusPrefix
+                      ? std::string_view{}
+                      : std::string_view(begin + kStatusPrefix + 1,
+                                         static_cast<size_t>(cr - begin - kStatusPrefix - 1));
+    const char* p = cr + 2;
+    for (;;) {
+        cr = specials.next(p);
+        if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') {
+            return 0;
+        }
+        if (cr == p) {
+            return static_cast<size_t>(cr + 2 - begin);
+        }
+        // The name is the token before ':'; this also refuses an empty name and obs-fold (a line
+        // that starts with SP or HTAB).
+        const char* colon = p;
+        while (kTchar[static_cast<unsigned char>(*colon)]) {
+            ++colon;  // stops at the CR at the latest
+        }
+        if (*colon != ':' || colon == p) {
+            return 0;
+        }
+        std::string_view name(p, static_cast<size_t>(colon - p));
+        std::string_view value =
+            trim_ows(std::string_view(colon + 1, static_cast<size_t>(cr - colon - 1)));
+        if (!sink(context, name, value)) {
+            return 0;
+        }
+        p = cr + 2;
+    }
+}
+
 ScanError FramingScanner::scan(std::string_view bytes) {
     const char* p = bytes.data();
     const char* end = p + bytes.size();

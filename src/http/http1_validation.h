@@ -34,6 +34,26 @@ struct TargetParts {
 // and asterisk-form for OPTIONS. Authority-form (CONNECT) is rejected by the caller earlier.
 TargetParts parse_target(std::string_view method, std::string_view target);
 
+// The status line of a plain response head (see scan_plain_response_head).
+struct PlainStatusLine {
+    int status = 0;
+    uint8_t version_minor = 0;
+    std::string_view reason;
+};
+
+// Called for each field of a plain head, in order, with the value's OWS trimmed; returns false to
+// give the head up.
+using PlainFieldSink = bool (*)(void* context, std::string_view name, std::string_view value);
+
+// Reads a whole response head at the front of `bytes` when it has its plainest strict form:
+// "HTTP/1.0" or "HTTP/1.1", SP, three digits, then CRLF or SP and a reason phrase; then lines of
+// a token, ':', OWS, a value, OWS and CRLF; then an empty line. No byte of a line may be a
+// control other than HTAB, or DEL. Returns the head's length through its empty line, or 0 when
+// the head is incomplete, has any other form or the sink gave it up: the caller then parses those
+// bytes the general way, which alone judges (and names) what is wrong with them.
+size_t scan_plain_response_head(std::string_view bytes, PlainStatusLine& line, PlainFieldSink sink,
+                                void* context);
+
 struct ScanError {
     int status = 0;  // 0: no error; otherwise the request-side status (400 or 431)
     const char* reason = "";

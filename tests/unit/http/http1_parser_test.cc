@@ -791,3 +791,53 @@ TEST_CASE("conflicting response framing is rejected with 502", "[http][parser]")
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\n");
     require_response_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 }
+
+// A plain response head that arrives whole takes the parser's plain path, while a split one goes
+// through llhttp (parse() compares whole, split and byte-wise): both must build the same heads,
+// bodies and errors, at the edges of each rule the plain path applies.
+TEST_CASE("plain response heads read whole agree with the general parse", "[http][parser]") {
+    Options opt;
+    opt.pipelined = true;
+    opt.finish = true;
+    for (const char* input : {
+             "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 3\r\n\r\nabc"
+             "HTTP/1.0 404 Not \t Found\r\nX-Empty:\r\nX-Ows: \t a b \t\r\nContent-Length: "
+             "0\r\n\r\n",
+             "HTTP/1.1 200 \r\nX-Obs: caf\xc3\xa9\r\nContent-Length: 1, 1\r\n\r\nz",
+             "HTTP/1.1 599 X\r\nConnection: close\r\n\r\nuntil the end",
+             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, close\r\n\r\nok",
+             "HTTP/1.1 200 OK\r\nX: \x7f\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nX : y\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\n: y\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+             "HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\n",
+             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+         }) {
+        INFO(input);
+        Trace t = response(input, opt);
+        CHECK(t.events.size() + static_cast<size_t>(t.error_status != 0) > 0);
+    }
+    Options head;
+    head.request_method = "HEAD";
+    head.pipelined = true;
+    Trace t = response("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 204 No\r\n\r\n", head);
+    REQUIRE(t.events.size() == 4);
+    CHECK(t.bodies[0].empty());
+}
+
+TEST_CASE("plain response heads keep the header limits", "[http][parser]") {
+    Options opt;
+    opt.limits.max_headers = 3;
+    std::string three = "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n";
+    CHECK(response(three, opt).error_status == 0);
+    require_response_error("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 0\r\n\r\n",
+                           opt);
+    Options bytes;
+    bytes.limits.max_header_bytes = three.size();
+    CHECK(response(three, bytes).error_status == 0);
+    bytes.limits.max_header_bytes = three.size() - 1;
+    require_response_error(three, bytes);
+}
