@@ -8,6 +8,7 @@
 #include <gantry/config.h>
 #include <gantry/http2/server_connection.h>
 #include <gantry/http2/server_stream.h>
+#include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/worker.h>
 #include <gantry/tls/connection_info.h>
@@ -128,7 +129,7 @@ ServerConnection::ServerConnection(runtime::Worker& worker, std::string listener
     request_limits_.max_header_bytes = limits.max_request_headers;
     request_limits_.max_headers = limits.max_headers;
     request_limits_.max_body = limits.max_request_body;
-    deadline_ = Clock::now() + limits.header_timeout;
+    deadline_ = runtime::coarse_steady_now() + limits.header_timeout;
 
     const SessionTemplate& tmpl = session_template();
     nghttp2_session_server_new2(&session_, tmpl.callbacks, this, tmpl.option);
@@ -242,7 +243,7 @@ asio::awaitable<void> ServerConnection::linger() {
     // never see why. So: the GOAWAY out, our side shut, and what the client still sends read
     // and dropped, bounded in time (the timer closes) and in bytes.
     is_lingering_ = true;
-    deadline_ = Clock::now() + kLingerTimeout;
+    deadline_ = runtime::coarse_steady_now() + kLingerTimeout;
     timer_.expires_at(deadline_);
     send();
     while (is_writing_ && !is_closed_) {
@@ -347,7 +348,7 @@ void ServerConnection::send() {
             output_sent_ += n;
             if (output_sent_ < output_.size()) {
                 is_writing_ = true;
-                last_write_progress_ = Clock::now();
+                last_write_progress_ = runtime::coarse_steady_now();
                 asio::co_spawn(
                     worker_.io_context(),
                     [self = shared_from_this()]() -> asio::awaitable<void> {
@@ -384,7 +385,7 @@ asio::awaitable<void> ServerConnection::write_loop() {
             break;
         }
         output_sent_ += n;
-        last_write_progress_ = Clock::now();
+        last_write_progress_ = runtime::coarse_steady_now();
         if (output_sent_ == output_.size()) {
             fill_output();  // pull more frames only as fast as the socket takes them
         }
@@ -482,7 +483,7 @@ asio::awaitable<void> ServerConnection::timer_loop() {
         }
         // Idle: say goodbye properly; send() closes once the GOAWAY is out.
         nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
-        deadline_ = Clock::now() + std::chrono::seconds(1);
+        deadline_ = runtime::coarse_steady_now() + std::chrono::seconds(1);
         send();
     }
 }
@@ -535,7 +536,7 @@ asio::awaitable<boost::system::error_code> ServerConnection::wait_readable() {
     // Over TLS this returns at once while decrypted (or read-ahead) bytes wait in OpenSSL.
     auto [ec] = co_await transport_.async_wait_readable();
     if (!ec) {
-        last_activity_ = Clock::now();
+        last_activity_ = runtime::coarse_steady_now();
     }
     co_return ec;
 }
@@ -552,11 +553,11 @@ int ServerConnection::on_begin_frame(uint8_t type, uint8_t flags, uint32_t lengt
     // else may come in between, so one clock per connection is enough).
     if (type == NGHTTP2_HEADERS && (flags & NGHTTP2_FLAG_END_HEADERS) == 0) {
         is_in_header_block_ = true;
-        header_block_since_ = Clock::now();
+        header_block_since_ = runtime::coarse_steady_now();
     } else if (type == NGHTTP2_CONTINUATION && (flags & NGHTTP2_FLAG_END_HEADERS) != 0) {
         is_in_header_block_ = false;
     }
-    if (const char* reason = flood_.on_frame(type, flags, length, Clock::now())) {
+    if (const char* reason = flood_.on_frame(type, flags, length, runtime::coarse_steady_now())) {
         abuse_reason_ = reason;
         return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
@@ -578,7 +579,7 @@ int ServerConnection::on_begin_headers(int32_t stream_id, bool is_trailers) {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_REFUSED_STREAM);
         return 0;
     }
-    if (flood_.on_stream_opened(Clock::now())) {
+    if (flood_.on_stream_opened(runtime::coarse_steady_now())) {
         throttle_until_ = flood_.throttle_until();
     }
     auto stream = std::make_shared<ServerStream>(shared_from_this(), stream_id);
@@ -605,7 +606,7 @@ int ServerConnection::on_frame_recv(int32_t stream_id, uint8_t type, uint8_t fla
     if (type == NGHTTP2_SETTINGS) {
         if (!has_received_preface_) {
             has_received_preface_ = true;
-            last_activity_ = Clock::now();
+            last_activity_ = runtime::coarse_steady_now();
         }
         return 0;
     }
@@ -616,7 +617,7 @@ int ServerConnection::on_frame_recv(int32_t stream_id, uint8_t type, uint8_t fla
     if (type == NGHTTP2_RST_STREAM && (stream == nullptr || !stream->is_response_ended())) {
         // Premature: before its response ended (or a stream we had refused). Counted so that
         // opening and cancelling streams in a loop cannot keep gantry busy (CVE-2023-44487).
-        if (const char* reason = flood_.on_premature_reset(Clock::now())) {
+        if (const char* reason = flood_.on_premature_reset(runtime::coarse_steady_now())) {
             abuse_reason_ = reason;
             return NGHTTP2_ERR_CALLBACK_FAILURE;
         }

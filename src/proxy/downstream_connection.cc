@@ -12,6 +12,7 @@
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
+#include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
 #include <gantry/runtime/worker.h>
 #include <gantry/tls/connection_info.h>
@@ -514,7 +515,7 @@ void DownstreamConnection::notify_stream() {
 
 void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
     is_timed_out_ = false;
-    Clock::time_point now = Clock::now();
+    Clock::time_point now = runtime::coarse_steady_now();
     deadline_ = now + timeout;
     Clock::time_point wake = next_wake(now);
     if (is_deadline_armed_ && deadline_timer_.expiry() <= wake) {

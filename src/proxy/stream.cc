@@ -6,6 +6,7 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
+#include <gantry/runtime/coarse_clock.h>
 
 namespace gantry::proxy {
 
@@ -56,7 +57,7 @@ void Stream::begin(Downstream& connection, const runtime::ListenerRuntime* liste
     upstream_attempts_ = 0;
     upstream_cluster_ = {};
     upstream_time_.reset();
-    start_wall_ = std::chrono::system_clock::now();
+    start_wall_ = runtime::coarse_system_now();
     start_steady_ = std::chrono::steady_clock::now();
     is_active_ = true;
     is_request_complete_ = false;

@@ -3,6 +3,7 @@
 #include <iterator>
 #include <sys/socket.h>
 
+#include <gantry/runtime/coarse_clock.h>
 #include <gantry/upstream/connection_pool.h>
 
 namespace gantry::upstream {
@@ -22,7 +23,7 @@ bool is_still_open(UpstreamConnection& connection) {
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> ConnectionPool::lease() {
-    auto now = std::chrono::steady_clock::now();
+    auto now = runtime::coarse_steady_now();
     while (!idle_.empty()) {
         std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
         idle_.pop_back();
@@ -44,7 +45,7 @@ void ConnectionPool::release(std::unique_ptr<UpstreamConnection> connection) {
         connection->socket.close(ignored);
         return;
     }
-    connection->idle_since = std::chrono::steady_clock::now();
+    connection->idle_since = runtime::coarse_steady_now();
     idle_.push_back(std::move(connection));
 }
 
