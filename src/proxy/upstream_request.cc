@@ -114,14 +114,43 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
                 // for a stream the upstream refused unprocessed (not counted as a retry).
                 end = co_await run_http2();
             } else {
-                end = co_await try_once(true);
-                // A pooled connection the upstream closed just as we reused it: one more try on
-                // a fresh connection is safe when no body went out and nothing came back. It is
-                // not a retry.
-                if (end == TryEnd::NoResponse && is_reused_connection_ &&
-                    !stream_.request().has_body() && !is_aborted_ &&
-                    timeout_kind_ == TimeoutKind::None) {
-                    end = co_await try_once(false);
+                // One try over HTTP/1.1. A pooled connection the upstream closed just as we
+                // reused it gets one more try on a fresh connection: safe when no body went out
+                // and nothing came back. It is not a retry.
+                for (bool allow_reused = true;; allow_reused = false) {
+                    Acquire acquired = lease_connection(allow_reused);
+                    if (acquired == Acquire::Connect) {
+                        acquired = co_await connect_new() ? Acquire::Ready : Acquire::Failed;
+                    }
+                    if (acquired == Acquire::Failed) {
+                        end = is_aborted_ ? TryEnd::Finished : TryEnd::NoConnection;
+                        break;
+                    }
+                    boost::system::error_code ec = send_head_now();
+                    if (!ec && !head_unsent_.empty()) {
+                        ec = co_await send_rest(head_unsent_);
+                    }
+                    if (ec) {
+                        release_connection(false);
+                        end = is_aborted_ ? TryEnd::Finished : TryEnd::NoResponse;
+                    } else {
+                        start_body_pump();
+                        bool failed_before_response = false;
+                        bool is_complete = co_await read_response(&failed_before_response);
+                        bool reusable = end_exchange(is_complete);
+                        if (is_body_pump_running_) {
+                            body_event_.set();
+                            co_await pump_done_event_.wait();
+                        }
+                        release_connection(reusable);
+                        end = failed_before_response && !is_aborted_ ? TryEnd::NoResponse
+                                                                     : TryEnd::Finished;
+                    }
+                    if (!allow_reused || end != TryEnd::NoResponse || !is_reused_connection_ ||
+                        stream_.request().has_body() || is_aborted_ ||
+                        timeout_kind_ != TimeoutKind::None) {
+                        break;
+                    }
                 }
             }
             ProxyError error;
@@ -176,52 +205,55 @@ ProxyError UpstreamRequest::upstream_failure(ProxyError::Phase phase) const {
     return ProxyError::upstream(phase, ProxyError::Kind::UpstreamReset);
 }
 
-asio::awaitable<UpstreamRequest::TryEnd> UpstreamRequest::try_once(bool allow_reused) {
-    if (!co_await acquire_connection(allow_reused)) {
-        co_return is_aborted_ ? TryEnd::Finished : TryEnd::NoConnection;
-    }
+// The head goes out now when the socket takes it whole, as it almost always does; what it did
+// not take is left in head_unsent_ for send_rest().
+boost::system::error_code UpstreamRequest::send_head_now() {
     serialize_head();
-    boost::system::error_code ec = co_await send(head_bytes_);
-    if (ec) {
-        release_connection(false);
-        co_return is_aborted_ ? TryEnd::Finished : TryEnd::NoResponse;
-    }
+    arm_idle();
+    boost::system::error_code ec;
+    head_unsent_ = send_now(head_bytes_, ec);
+    return ec;
+}
+
+void UpstreamRequest::start_body_pump() {
     if (stream_.request().has_body()) {
         is_body_pump_running_ = true;
         pump_done_event_.reset();
         asio::co_spawn(
             executor_, [this]() -> asio::awaitable<void> { co_await pump_body(); }, asio::detached);
     }
-    bool failed_before_response = false;
-    bool is_complete = co_await read_response(&failed_before_response);
+}
+
+// Whether the connection may carry another request once the response has been read; one that
+// may not is closed now, which also stops a body pump still writing to it.
+bool UpstreamRequest::end_exchange(bool is_complete) {
     bool reusable = is_complete && !is_tunnel_ && !is_aborted_ && is_response_keep_alive_ &&
                     (!stream_.request().has_body() || is_body_sent_);
     if (!reusable && connection_) {
         boost::system::error_code ignored;
-        connection_->socket.close(ignored);  // also stops a body pump still writing
+        connection_->socket.close(ignored);
     }
-    if (is_body_pump_running_) {
-        body_event_.set();
-        co_await pump_done_event_.wait();
-    }
-    release_connection(reusable);
-    co_return failed_before_response && !is_aborted_ ? TryEnd::NoResponse : TryEnd::Finished;
+    return reusable;
 }
 
-asio::awaitable<bool> UpstreamRequest::acquire_connection(bool allow_reused) {
+UpstreamRequest::Acquire UpstreamRequest::lease_connection(bool allow_reused) {
     if (!take_connection_slot()) {
-        co_return false;
+        return Acquire::Failed;
     }
-    auto index = static_cast<size_t>(endpoint_);
     if (allow_reused) {
-        connection_ = cluster_.pool(index).lease();
+        connection_ = cluster_.pool(static_cast<size_t>(endpoint_)).lease();
         if (connection_) {
             is_reused_connection_ = true;
             metrics().on_upstream_connection(cluster_.metric_id(), true);
-            co_return true;
+            return Acquire::Ready;
         }
     }
     is_reused_connection_ = false;
+    return Acquire::Connect;
+}
+
+asio::awaitable<bool> UpstreamRequest::connect_new() {
+    auto index = static_cast<size_t>(endpoint_);
     // A request waiting for a new connection is Envoy's "pending" request.
     const uint32_t max_pending = cluster_.config().circuit_breakers.max_pending;
     if (!breaker().try_acquire(upstream::CircuitBreaker::Resource::Pending, max_pending)) {
@@ -318,16 +350,24 @@ void UpstreamRequest::serialize_head() {
 
 asio::awaitable<boost::system::error_code> UpstreamRequest::send(std::string_view bytes) {
     arm_idle();
-    // A request head almost always fits the socket buffer: write it now, and go through the
-    // event loop only for what the socket did not take.
     boost::system::error_code ec;
-    size_t written = connection_->transport.write_now(asio::buffer(bytes), ec);
-    if (ec || written == bytes.size()) {
-        co_return ec;
+    std::string_view unsent = send_now(bytes, ec);
+    if (!ec && !unsent.empty()) {
+        ec = co_await send_rest(unsent);
     }
-    bytes.remove_prefix(written);
-    auto [write_ec, n] = co_await connection_->transport.async_write(asio::buffer(bytes));
-    co_return write_ec;
+    co_return ec;
+}
+
+// A request head almost always fits the socket buffer: write it now, and go through the event
+// loop only for what the socket did not take.
+std::string_view UpstreamRequest::send_now(std::string_view bytes, boost::system::error_code& ec) {
+    size_t written = connection_->transport.write_now(asio::buffer(bytes), ec);
+    return ec ? std::string_view{} : bytes.substr(written);
+}
+
+asio::awaitable<boost::system::error_code> UpstreamRequest::send_rest(std::string_view bytes) {
+    auto [ec, n] = co_await connection_->transport.async_write(asio::buffer(bytes));
+    co_return ec;
 }
 
 void UpstreamRequest::push_body(std::string_view data, bool end_stream) {

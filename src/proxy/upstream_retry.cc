@@ -28,9 +28,9 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-// The whole loop lives in run() (upstream_request.cc) so that a request costs no coroutine
-// frame beyond run() and try_once(); this decides what a try that ended without a response
-// means.
+// The whole loop lives in run() (upstream_request.cc) so that an HTTP/1.1 request costs no
+// coroutine frame beyond run() and read_response(); this decides what a try that ended without
+// a response means.
 ProxyError UpstreamRequest::after_failed_try(TryEnd end) {
     if (is_overflow_) {
         metrics().on_circuit_breaker_overflow(cluster_.metric_id());

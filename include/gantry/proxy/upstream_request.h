@@ -96,8 +96,15 @@ private:
     boost::asio::awaitable<void> run(std::shared_ptr<void> keep);
     void begin_try();
     ProxyError after_failed_try(TryEnd end);
-    boost::asio::awaitable<TryEnd> try_once(bool allow_reused);
-    boost::asio::awaitable<bool> acquire_connection(bool allow_reused);
+    // Connection and head writes finish without suspending in the common case (a pooled
+    // connection, a head the socket takes whole), so those paths are plain calls: only the
+    // rest is a coroutine, whose frame the common case would otherwise allocate per request.
+    enum class Acquire : uint8_t { Ready, Failed, Connect };
+    Acquire lease_connection(bool allow_reused);
+    boost::asio::awaitable<bool> connect_new();
+    boost::system::error_code send_head_now();
+    void start_body_pump();
+    bool end_exchange(bool is_complete);
     boost::asio::awaitable<bool> back_off();
     int pick_endpoint();
     bool claim_retry(router::TryOutcome outcome, int status);
@@ -110,6 +117,9 @@ private:
     // Upstream TLS on the fresh connection to endpoint `index`.
     boost::asio::awaitable<boost::system::error_code> handshake(size_t index);
     boost::asio::awaitable<boost::system::error_code> send(std::string_view bytes);
+    // Writes what the socket takes now; returns the bytes left, which send_rest() writes.
+    std::string_view send_now(std::string_view bytes, boost::system::error_code& ec);
+    boost::asio::awaitable<boost::system::error_code> send_rest(std::string_view bytes);
     boost::asio::awaitable<void> pump_body();
     boost::asio::awaitable<bool> read_response(bool* failed_before_response);
     boost::asio::awaitable<void> tunnel();
@@ -136,6 +146,7 @@ private:
     bool is_reused_connection_ = false;
 
     std::string head_bytes_;
+    std::string_view head_unsent_;  // the part of head_bytes_ the socket did not take at once
     // Request body waiting for the upstream, and the part being written (double-buffered so
     // that appending never moves bytes a write is using).
     std::pmr::string body_queue_;
