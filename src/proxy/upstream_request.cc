@@ -75,7 +75,7 @@ UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
 UpstreamRequest::~UpstreamRequest() {
     runtime::Worker& worker = stream_.connection().worker();
     read_buffer_.consume(read_buffer_.size());
-    worker.buffers().release(read_buffer_);
+    worker.release_buffer(read_buffer_);
     worker.strings().release(head_bytes_);
 }
 

@@ -23,9 +23,11 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
     http::Http1Parser& parser = response_parser();
     parser.reset(stream_.arena());
     parser.set_request_method(stream_.request().method);
-    stream_.connection().worker().buffers().acquire(read_buffer_);
+    runtime::Worker& worker = stream_.connection().worker();
+    worker.buffers().acquire(read_buffer_);
     bool has_received = false;
     bool is_eof = false;
+    uint64_t body_bytes = 0;
     for (;;) {
         if (is_aborted_) {
             co_return false;
@@ -43,9 +45,18 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
                 if (!on_response_head(parser)) {
                     co_return false;
                 }
+                // A body longer than the read block is relayed through a larger one (fewer
+                // reads and writes); one of unknown length once it has proved long.
+                if (parser.response().content_length.value_or(0) > read_buffer_.capacity()) {
+                    worker.large_buffers().grow(read_buffer_, worker.buffers());
+                }
                 break;
             case http::Http1EventKind::Body:
+                body_bytes += event.data.size();
                 stream_.encode_response_body(event.data, false);
+                if (body_bytes > 2 * read_buffer_.capacity() && read_buffer_.empty()) {
+                    worker.large_buffers().grow(read_buffer_, worker.buffers());
+                }
                 if (stream_.connection().is_output_congested()) {
                     co_await stream_.connection().wait_output_drained();
                 }

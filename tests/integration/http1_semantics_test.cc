@@ -175,6 +175,36 @@ TEST_CASE("a chunked response body and its trailers reach the client", "[integra
     CHECK(header_value(r->trailers, "x-checksum") == "abc123");
 }
 
+// Long bodies move to a larger read block mid-response (after 32 KiB of a chunked body, at the
+// head for a Content-Length one): the bytes on both sides of the switch must arrive in order.
+TEST_CASE("long response bodies of every framing arrive intact", "[integration][http1]") {
+    std::string body;
+    for (int i = 0; body.size() < 300 * 1024; ++i) {
+        body += "line " + std::to_string(i) + " of a long body\n";
+    }
+    HttpUpstream upstream([&body](const UpstreamRequest& request) {
+        UpstreamResponse response = UpstreamResponse::text(200, body);
+        if (request.target == "/chunked") {
+            response.chunked = true;
+            response.chunk_size = 1000;
+        }
+        return response;
+    });
+    GantryProcess gantry(kConfig, with_upstream(upstream));
+    BufferedSocket socket = connect_to(gantry.port());
+    for (const char* target : {"/chunked", "/length", "/chunked"}) {
+        INFO(target);
+        REQUIRE(socket.send_all(std::string("GET ") + target + " HTTP/1.1\r\nHost: a\r\n\r\n",
+                                deadline_in(2s)));
+        std::optional<HttpResponse> r = read_response(socket, deadline_in(10s));
+        REQUIRE(r.has_value());
+        CHECK(r->status() == 200);
+        CHECK(r->complete);
+        CHECK(r->body.size() == body.size());
+        CHECK(r->body == body);
+    }
+}
+
 TEST_CASE("a 103 Early Hints response is forwarded before the final one", "[integration][http1]") {
     HttpUpstream upstream([](const UpstreamRequest&) {
         UpstreamResponse response = UpstreamResponse::text(200, "final");

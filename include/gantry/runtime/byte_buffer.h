@@ -55,6 +55,8 @@ public:
 
     bool is_full() const { return begin_ == 0 && end_ == capacity_; }
 
+    size_t capacity() const { return capacity_; }
+
 private:
     friend class BufferPool;
     std::unique_ptr<char[]> data_;
@@ -85,12 +87,13 @@ public:
         buffer.begin_ = buffer.end_ = 0;
     }
 
-    // Takes the block back when the buffer holds no unread bytes.
+    // Takes the block back when the buffer holds no unread bytes (a block of another size is
+    // freed instead of kept).
     void release(ByteBuffer& buffer) {
         if (!buffer.data_ || !buffer.empty()) {
             return;
         }
-        if (free_.size() < max_free_) {
+        if (free_.size() < max_free_ && buffer.capacity_ == block_size_) {
             free_.push_back(std::move(buffer.data_));
         }
         buffer.data_.reset();
@@ -98,6 +101,22 @@ public:
     }
 
     size_t block_size() const { return block_size_; }
+
+    // Moves `buffer` onto a block of this pool, unread bytes included, when its block came from
+    // `smaller`, which gets that block back.
+    void grow(ByteBuffer& buffer, BufferPool& smaller) {
+        if (buffer.capacity_ >= block_size_) {
+            return;
+        }
+        ByteBuffer bigger;
+        acquire(bigger);
+        std::string_view unread = buffer.readable();
+        std::memcpy(bigger.data_.get(), unread.data(), unread.size());
+        bigger.end_ = unread.size();
+        buffer.consume(unread.size());
+        smaller.release(buffer);
+        buffer = std::move(bigger);
+    }
 
     // Frees all but `keep` free blocks; returns how many were freed.
     size_t trim(size_t keep) {
