@@ -68,12 +68,19 @@ TEST_CASE("a keep-alive connection idle long enough to be parked serves its next
     CHECK(upstream.request_count() == 5);
 }
 
+// gantry with a 2.5 s idle timeout and one client connection that has had an answer.
+struct ShortIdleTimeout {
+    HttpUpstream upstream{echo_target};
+    GantryProcess gantry{kConfig + "limits: { idle_timeout: 2500ms }\n", with_upstream(upstream)};
+    BufferedSocket socket = connect_to(gantry.port());
+
+    explicit ShortIdleTimeout(const char* first_target) { get(socket, first_target); }
+};
+
 TEST_CASE("a parked keep-alive connection is closed at limits.idle_timeout",
           "[integration][http1][idle]") {
-    HttpUpstream upstream(echo_target);
-    GantryProcess gantry(kConfig + "limits: { idle_timeout: 2500ms }\n", with_upstream(upstream));
-    BufferedSocket socket = connect_to(gantry.port());
-    get(socket, "/once");
+    ShortIdleTimeout setup("/once");
+    BufferedSocket& socket = setup.socket;
     auto answered = Clock::now();
     std::string extra;
     CHECK(socket.wait_closed(deadline_in(6s), &extra));
@@ -83,10 +90,8 @@ TEST_CASE("a parked keep-alive connection is closed at limits.idle_timeout",
 
 TEST_CASE("a parked connection woken by a request gets a fresh idle timeout",
           "[integration][http1][idle]") {
-    HttpUpstream upstream(echo_target);
-    GantryProcess gantry(kConfig + "limits: { idle_timeout: 2500ms }\n", with_upstream(upstream));
-    BufferedSocket socket = connect_to(gantry.port());
-    get(socket, "/first");
+    ShortIdleTimeout setup("/first");
+    BufferedSocket& socket = setup.socket;
     std::this_thread::sleep_for(kParked);
     get(socket, "/second");  // restarts the idle timeout
     auto answered = Clock::now();

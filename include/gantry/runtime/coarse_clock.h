@@ -15,20 +15,24 @@
 
 namespace gantry::runtime {
 
-inline std::chrono::steady_clock::time_point coarse_steady_now() noexcept {
+namespace detail {
+
+template <typename Clock>
+typename Clock::time_point read_clock(clockid_t id) noexcept {
     timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+    ::clock_gettime(id, &ts);
+    return typename Clock::time_point(std::chrono::duration_cast<typename Clock::duration>(
+        std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+}  // namespace detail
+
+inline std::chrono::steady_clock::time_point coarse_steady_now() noexcept {
+    return detail::read_clock<std::chrono::steady_clock>(CLOCK_MONOTONIC_COARSE);
 }
 
 inline std::chrono::system_clock::time_point coarse_system_now() noexcept {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+    return detail::read_clock<std::chrono::system_clock>(CLOCK_REALTIME_COARSE);
 }
 
 }  // namespace gantry::runtime
