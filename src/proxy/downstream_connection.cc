@@ -221,11 +221,29 @@ bool DownstreamConnection::park(boost::system::error_code ec) {
     transport_.socket().async_wait(
         tcp::socket::wait_read,
         [self = shared_from_this()](boost::system::error_code e) { self->on_parked_readable(e); });
+    // Its idle deadline waits in the worker's queue of idle deadlines (a list link inside this
+    // object) rather than in a timer operation of its own, ~300 bytes per parked connection.
+    // The next request arms the timer again.
+    deadline_timer_.cancel();
+    is_deadline_armed_ = false;
+    if (deadline_ != Clock::time_point::max()) {
+        worker_.idle_deadlines().schedule(*this, deadline_);
+    }
     return true;
+}
+
+void DownstreamConnection::on_deadline() noexcept {
+    // As the timer does at the deadline: the cancel wakes the parked wait, which then closes.
+    is_timed_out_ = true;
+    boost::system::error_code ignored;
+    transport_.cancel(ignored);
 }
 
 void DownstreamConnection::on_parked_readable(boost::system::error_code ec) {
     is_parked_ = false;
+    if (is_scheduled()) {
+        worker_.idle_deadlines().cancel(*this);
+    }
     RunFrom from = end_idle(ec) ? RunFrom::NextRequest : RunFrom::Close;
     asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), from),
                    asio::detached);

@@ -41,6 +41,7 @@ Worker::Worker(size_t index, std::shared_ptr<observability::AccessLogSink> acces
     , large_buffers_(kLargeReadBufferSize, kMaxFreeLargeBlocks)
     , arena_blocks_(kArenaBlockSize, kMaxFreeBlocks)
     , deadlines_(io_context_.get_executor())
+    , idle_deadlines_(io_context_.get_executor())
     , access_log_sink_(std::move(access_log))
     , random_(0x9e3779b97f4a7c15ULL * (index + 1) ^
               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))

@@ -23,6 +23,7 @@
 #include <gantry/proxy/downstream.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
+#include <gantry/runtime/deadline_queue.h>
 
 namespace gantry::runtime {
 struct ListenerRuntime;
@@ -42,7 +43,8 @@ namespace gantry::proxy {
 class Stream;
 
 class DownstreamConnection final : public Downstream,
-                                   public std::enable_shared_from_this<DownstreamConnection> {
+                                   public std::enable_shared_from_this<DownstreamConnection>,
+                                   private runtime::DeadlineQueue::Entry {
 public:
     DownstreamConnection(runtime::Worker& worker, std::string listener_name,
                          boost::asio::ip::tcp::socket socket);
@@ -140,6 +142,8 @@ private:
         std::chrono::steady_clock::time_point now) const;
     void wait_deadline(std::chrono::steady_clock::time_point wake);
     void on_deadline(boost::system::error_code ec);
+    // A parked connection's idle timeout, from the worker's queue of idle deadlines.
+    void on_deadline() noexcept override;
     void close_socket();
     void release_idle_buffers();
     void take_request_objects();

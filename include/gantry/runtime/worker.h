@@ -116,6 +116,10 @@ public:
 
     DeadlineQueue& deadlines() { return deadlines_; }
 
+    // Idle timeouts of parked client connections: one timeout per listener, so new entries go
+    // at the tail, apart from the upstream deadlines that would otherwise walk past them.
+    DeadlineQueue& idle_deadlines() { return idle_deadlines_; }
+
     observability::AccessLogBuffer* access_log() { return access_log_buffer_.get(); }
 
     upstream::Random& random() { return random_; }
@@ -160,6 +164,7 @@ private:
     BufferPool arena_blocks_;
     StringPool strings_;
     DeadlineQueue deadlines_;
+    DeadlineQueue idle_deadlines_;
     std::shared_ptr<observability::AccessLogSink> access_log_sink_;
     std::unique_ptr<observability::AccessLogBuffer> access_log_buffer_;
     upstream::Random random_;
