@@ -118,10 +118,29 @@ asio::awaitable<void> DownstreamConnection::run(
             if (!begin_idle(is_first)) {
                 break;
             }
-            auto [ec] = co_await transport_.async_wait_readable();
+            boost::system::error_code ec;
+            if (can_park_ && is_busy_) {
+                // A busy plain-TCP connection reads straight into a buffer: asio tries the read
+                // at once and, finding nothing, queues it without a system call, where a
+                // readiness wait costs an epoll_ctl(EPOLL_CTL_MOD) per request. Connections
+                // that idle wait for readiness and hold no buffer; park() gives a busy one's
+                // buffer back once it has idled for a while.
+                worker_.buffers().acquire(input_);
+                auto [read_ec, n] = co_await transport_.async_read_some(
+                    asio::buffer(input_.write_pointer(), input_.writable_size()));
+                if (!read_ec) {
+                    input_.commit(n);
+                }
+                ec = read_ec;
+            } else {
+                auto [wait_ec] = co_await transport_.async_wait_readable();
+                ec = wait_ec;
+            }
             if (is_park_requested_ && park(ec)) {
                 co_return;  // frees this frame; on_parked_readable() starts a new one
             }
+            // Busy: the last wait between requests ended before the idle tick came round.
+            is_busy_ = can_park_ && idle_ticks_ == 0;
             if (!end_idle(ec)) {
                 break;
             }
@@ -215,8 +234,11 @@ bool DownstreamConnection::park(boost::system::error_code ec) {
     if (ec != asio::error::operation_aborted || is_closed_ || is_timed_out_ || is_draining_) {
         return false;  // woken (or ended) before the cancel took effect: carry on in the frame
     }
-    // A plain callback wait (no coroutine frames) holds the connection until the client sends
-    // again; is_idle_ stays set, so drain closes a parked connection as it does an idle one.
+    // A plain callback wait (no coroutine frames, no read buffer) holds the connection until the
+    // client sends again; is_idle_ stays set, so drain closes a parked connection as it does an
+    // idle one.
+    worker_.buffers().release(input_);
+    is_busy_ = false;
     is_parked_ = true;
     transport_.socket().async_wait(
         tcp::socket::wait_read,

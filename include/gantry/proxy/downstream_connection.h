@@ -193,6 +193,7 @@ private:
     bool is_park_requested_ = false;
     bool is_parked_ = false;
     uint8_t idle_ticks_ = 0;
+    bool is_busy_ = false;  // the last wait between requests was short: read, do not wait
 };
 
 }  // namespace gantry::proxy
