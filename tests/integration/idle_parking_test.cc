@@ -106,15 +106,7 @@ TEST_CASE("SIGTERM closes a parked keep-alive connection at once", "[integration
     BufferedSocket socket = connect_to(gantry.port());
     get(socket, "/once");
     std::this_thread::sleep_for(kParked);
-    auto signalled = Clock::now();
-    gantry.signal(SIGTERM);
-    std::string extra;
-    CHECK(socket.wait_closed(deadline_in(3s), &extra));
-    CHECK(extra.empty());
-    std::optional<int> code = gantry.wait_exit(5s);
-    REQUIRE(code.has_value());
-    CHECK(*code == 0);
-    CHECK(Clock::now() - signalled < 3s);
+    check_sigterm_closes_idle(gantry, {&socket});
 }
 
 }  // namespace gantry::test

@@ -297,4 +297,19 @@ std::vector<std::string> GantryProcess::unexpected_log_lines() const {
     return out;
 }
 
+void check_sigterm_closes_idle(GantryProcess& gantry, std::vector<BufferedSocket*> idle) {
+    auto signalled = std::chrono::steady_clock::now();
+    gantry.signal(SIGTERM);
+    for (BufferedSocket* socket : idle) {
+        std::string extra;
+        CHECK(socket->wait_closed(deadline_in(std::chrono::seconds(3)), &extra));
+        CHECK(extra.empty());
+    }
+    std::optional<int> code = gantry.wait_exit(std::chrono::seconds(5));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    // Far below drain_timeout: nothing was in flight.
+    CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::seconds(3));
+}
+
 }  // namespace gantry::test

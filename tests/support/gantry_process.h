@@ -118,4 +118,8 @@ private:
     bool exit_expected_ = false;  // the test signalled or stopped it
 };
 
+// Sends SIGTERM and checks that every one of `idle` (connections with nothing in flight) is
+// closed without a byte within 3 s and that gantry then exits 0, well before any drain timeout.
+void check_sigterm_closes_idle(GantryProcess& gantry, std::vector<BufferedSocket*> idle);
+
 }  // namespace gantry::test
