@@ -6,7 +6,7 @@
 #include <vector>
 
 #include <gantry/config_diff.h>
-#include <gantry/runtime/server.h>
+#include <gantry/server/server.h>
 
 namespace {
 
@@ -79,7 +79,7 @@ bool parse_options(int argc, char** argv, Options& options) {
 }
 
 // Prints what a reload from `running_path` to the config in `generation` would change.
-int print_changes(const gantry::runtime::Generation& generation, const std::string& running_path) {
+int print_changes(const gantry::config::Generation& generation, const std::string& running_path) {
     gantry::config::LoadResult running = gantry::config::load_config(running_path);
     if (!running.ok()) {
         for (const auto& diagnostic : running.diagnostics) {
@@ -97,7 +97,7 @@ int print_changes(const gantry::runtime::Generation& generation, const std::stri
 
 int check(const std::string& path, const std::string& against_path) {
     std::vector<std::string> errors;
-    auto generation = gantry::runtime::load_generation(path, 1, nullptr, errors);
+    auto generation = gantry::server::load_generation(path, 1, nullptr, errors);
     for (const auto& error : errors) {
         std::fprintf(stderr, "%s\n", error.c_str());
     }
@@ -128,8 +128,8 @@ int main(int argc, char** argv) {
         case Options::Command::Run:
             break;
     }
-    gantry::runtime::ServerOptions server_options;
+    gantry::server::ServerOptions server_options;
     server_options.watch_config = options.watch_config;
-    gantry::runtime::Server server(options.config_path, server_options);
+    gantry::server::Server server(options.config_path, server_options);
     return server.run();
 }

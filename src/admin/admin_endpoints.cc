@@ -26,7 +26,7 @@ AdminResponse metrics_page(const AdminState& state) {
     }
     auto families = observability::collect_metrics(generation->metric_registry(),
                                                    state.worker_metrics(), state.process_metrics());
-    for (auto& health : health_metric_families(health::snapshot_clusters(*generation))) {
+    for (auto& health : health_metric_families(health::snapshot_clusters(generation->clusters()))) {
         families.push_back(std::move(health));
     }
     response.body = observability::serialize_metrics(families);
@@ -69,7 +69,7 @@ std::string health_flags(const upstream::EndpointSnapshot& state) {
 
 }  // namespace
 
-std::string clusters_text(const runtime::Generation& generation,
+std::string clusters_text(const config::Generation& generation,
                           const std::vector<const observability::WorkerMetrics*>& workers) {
     using observability::EndpointSlots;
     auto sum = [&](uint32_t id, size_t slot) {
@@ -80,15 +80,15 @@ std::string clusters_text(const runtime::Generation& generation,
         return total;
     };
     // Same order as generation.clusters() and their endpoints.
-    std::vector<health::ClusterStats> health = health::snapshot_clusters(generation);
+    std::vector<health::ClusterStats> health = health::snapshot_clusters(generation.clusters());
     std::string out;
     for (size_t c = 0; c < generation.clusters().size(); ++c) {
-        const runtime::ResolvedCluster& cluster = generation.clusters()[c];
+        const upstream::ResolvedCluster& cluster = generation.clusters()[c];
         const std::string& name = cluster.config->name;
         uint64_t ejections = 0;
         size_t healthy = 0;
         for (size_t e = 0; e < cluster.endpoints.size(); ++e) {
-            const runtime::ResolvedEndpoint& endpoint = cluster.endpoints[e];
+            const upstream::ResolvedEndpoint& endpoint = cluster.endpoints[e];
             const upstream::EndpointSnapshot& state = health[c].endpoints[e].state;
             uint64_t finished = sum(endpoint.metric_id, EndpointSlots::kFinished);
             uint64_t started = sum(endpoint.metric_id, EndpointSlots::kStarted);

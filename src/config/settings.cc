@@ -42,7 +42,7 @@ void parse_access_log(LoadContext& ctx, const YAML::Node& node, AccessLogConfig&
     if (auto path = fields.read("path", read_name)) {
         out.path = *path;
     }
-    // The format's variables are checked when the access log compiles it (runtime::Generation).
+    // The format's variables are checked when the access log compiles it (config::Generation).
     if (auto format = fields.read("format", read_name)) {
         out.format = *format;
     }

@@ -2,9 +2,9 @@
 
 namespace gantry::health {
 
-std::vector<ClusterStats> snapshot_clusters(const runtime::Generation& generation) {
+std::vector<ClusterStats> snapshot_clusters(std::span<const upstream::ResolvedCluster> clusters) {
     std::vector<ClusterStats> out;
-    for (const auto& cluster : generation.clusters()) {
+    for (const auto& cluster : clusters) {
         ClusterStats stats{cluster.config->name, {}};
         for (const auto& endpoint : cluster.endpoints) {
             upstream::EndpointSnapshot state;

@@ -76,8 +76,8 @@ const char* describe(uint8_t flags) {
 struct HealthService::Task {
     explicit Task(uint64_t seed) : random(seed) {}
 
-    std::shared_ptr<const runtime::Generation> generation;  // keeps the clusters alive
-    upstream::Random random;                                // interval jitter
+    std::shared_ptr<const std::vector<upstream::ResolvedCluster>> clusters;  // kept alive
+    runtime::Random random;                                                  // interval jitter
     std::vector<std::unique_ptr<asio::steady_timer>> timers;
     bool is_stopped = false;
 
@@ -96,7 +96,7 @@ struct HealthService::Task {
 
 namespace {
 
-void log_change(const runtime::ResolvedCluster& cluster, const upstream::EndpointState& state,
+void log_change(const upstream::ResolvedCluster& cluster, const upstream::EndpointState& state,
                 uint8_t before) {
     const uint8_t after = state.flags.load(kRelaxed);
     if (before != after) {
@@ -106,10 +106,10 @@ void log_change(const runtime::ResolvedCluster& cluster, const upstream::Endpoin
 }
 
 asio::awaitable<void> check_loop(std::shared_ptr<HealthService::Task> task,
-                                 const runtime::ResolvedCluster* cluster, size_t index,
+                                 const upstream::ResolvedCluster* cluster, size_t index,
                                  asio::steady_timer* timer) {
     const config::HealthCheckConfig& config = *cluster->config->health_check;
-    const runtime::ResolvedEndpoint& endpoint = cluster->endpoints[index];
+    const upstream::ResolvedEndpoint& endpoint = cluster->endpoints[index];
     // Envoy's default Host for a health check is the cluster's name.
     const std::string host = config.host.empty() ? cluster->config->name : config.host;
     const auto jitter_ms = static_cast<uint64_t>(config.interval_jitter.count());
@@ -131,7 +131,7 @@ asio::awaitable<void> check_loop(std::shared_ptr<HealthService::Task> task,
 }
 
 asio::awaitable<void> sweep_loop(std::shared_ptr<HealthService::Task> task,
-                                 const runtime::ResolvedCluster* cluster,
+                                 const upstream::ResolvedCluster* cluster,
                                  asio::steady_timer* timer) {
     const config::OutlierDetectionConfig& config = *cluster->config->outlier_detection;
     upstream::OutlierDetector detector(config);
@@ -175,17 +175,17 @@ void HealthService::stop() {
     }
 }
 
-void HealthService::apply(std::shared_ptr<const runtime::Generation> generation) {
+void HealthService::apply(std::shared_ptr<const std::vector<upstream::ResolvedCluster>> clusters) {
     stop();
     task_ = std::make_shared<Task>(random_.next());
-    task_->generation = generation;
-    for (const auto& cluster : generation->clusters()) {
+    task_->clusters = std::move(clusters);
+    for (const auto& cluster : *task_->clusters) {
         start_cluster(task_, cluster);
     }
 }
 
 void HealthService::start_cluster(const std::shared_ptr<Task>& task,
-                                  const runtime::ResolvedCluster& cluster) {
+                                  const upstream::ResolvedCluster& cluster) {
     bool changed = false;
     for (const auto& endpoint : cluster.endpoints) {
         upstream::EndpointState& state = *endpoint.state;

@@ -8,9 +8,9 @@
 #include <gantry/config.h>
 #include <gantry/http2/server_connection.h>
 #include <gantry/http2/server_stream.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/tls/connection_info.h>
 #include <gantry/tls/server_context.h>
 
@@ -106,10 +106,10 @@ const SessionTemplate& session_template() {
 
 }  // namespace
 
-ServerConnection::ServerConnection(runtime::Worker& worker, std::string listener_name,
+ServerConnection::ServerConnection(proxy::ProxyWorker& worker, std::string listener_name,
                                    net::Transport transport, TlsSession tls,
                                    std::string_view already_read,
-                                   const runtime::ListenerRuntime& listener, std::string remote_ip,
+                                   const config::ListenerRuntime& listener, std::string remote_ip,
                                    uint16_t remote_port)
     : worker_(worker)
     , listener_name_(std::move(listener_name))
@@ -154,8 +154,8 @@ ServerConnection::~ServerConnection() {
     worker_.buffers().release(input_);
 }
 
-const runtime::ListenerRuntime* ServerConnection::listener() {
-    const runtime::Generation& current = *worker_.current()->generation;
+const config::ListenerRuntime* ServerConnection::listener() {
+    const config::Generation& current = *worker_.current()->generation;
     if (current.number() != listener_generation_) {
         listener_generation_ = current.number();
         listener_ = current.find_listener(listener_name_);
@@ -445,7 +445,7 @@ void ServerConnection::tick() {
 // --- Deadlines -------------------------------------------------------------------------------
 
 void ServerConnection::update_deadline() {
-    const runtime::ListenerRuntime* current = listener();
+    const config::ListenerRuntime* current = listener();
     config::Limits limits = current ? current->config->limits : config::Limits{};
     Clock::time_point next = kNever;
     if (!has_received_preface_ || is_lingering_) {

@@ -9,9 +9,9 @@
 #include <gantry/http2/request_head_builder.h>
 #include <gantry/http2/server_connection.h>
 #include <gantry/http2/server_stream.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
-#include <gantry/runtime/worker.h>
 
 namespace gantry::http2 {
 
@@ -74,7 +74,7 @@ ServerStream::~ServerStream() {
 }
 
 bool ServerStream::begin(const RequestLimits& limits) {
-    const runtime::ListenerRuntime* listener = connection_->listener();
+    const config::ListenerRuntime* listener = connection_->listener();
     if (listener == nullptr) {
         return false;
     }

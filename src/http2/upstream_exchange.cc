@@ -7,10 +7,10 @@
 #include <gantry/http2/request_head_builder.h>
 #include <gantry/http2/upstream_exchange.h>
 #include <gantry/proxy/downstream.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/retry_policy.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/upstream/cluster.h>
 
 namespace gantry::http2 {

@@ -10,11 +10,11 @@
 #include <gantry/config.h>
 #include <gantry/http2/server_connection.h>
 #include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/tls/connection_info.h>
 #include <gantry/tls/server_context.h>
 
@@ -42,7 +42,7 @@ bool has_protocol(const config::ListenerConfig& listener, config::Protocol proto
 
 }  // namespace
 
-DownstreamConnection::DownstreamConnection(runtime::Worker& worker, std::string listener_name,
+DownstreamConnection::DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
                                            tcp::socket socket)
     : Downstream(worker, std::move(listener_name))
     , transport_(std::move(socket))
@@ -73,10 +73,10 @@ void DownstreamConnection::start() {
                    asio::detached);
 }
 
-const runtime::ListenerRuntime* DownstreamConnection::listener() {
+const config::ListenerRuntime* DownstreamConnection::listener() {
     // Looked up again only when the worker moved to a newer generation.
     // (By number, not address: a freed generation's address can be reused.)
-    const runtime::Generation& current = *worker_.current()->generation;
+    const config::Generation& current = *worker_.current()->generation;
     if (current.number() != listener_generation_) {
         listener_generation_ = current.number();
         listener_ = current.find_listener(listener_name_);
@@ -87,7 +87,7 @@ const runtime::ListenerRuntime* DownstreamConnection::listener() {
 asio::awaitable<void> DownstreamConnection::run(
     [[maybe_unused]] std::shared_ptr<DownstreamConnection> self, RunFrom from) {
     if (from == RunFrom::Accept) {
-        const runtime::ListenerRuntime* first_listener = listener();
+        const config::ListenerRuntime* first_listener = listener();
         if (first_listener == nullptr) {
             close_socket();
             co_return;
@@ -99,7 +99,7 @@ asio::awaitable<void> DownstreamConnection::run(
                 close_socket();
                 co_return;
             }
-            const runtime::ListenerRuntime* current = listener();
+            const config::ListenerRuntime* current = listener();
             if (current != nullptr && is_h2_negotiated(*current)) {
                 co_await serve_http2(*current);
                 close_socket();
@@ -148,7 +148,7 @@ asio::awaitable<void> DownstreamConnection::run(
             break;
         }
         // Looked up again: a reload while the connection waited may have freed the listener.
-        const runtime::ListenerRuntime* current = listener();
+        const config::ListenerRuntime* current = listener();
         if (is_first && current != nullptr) {
             bool served = co_await serve_http2_if_preface(*current);
             if (served) {
@@ -167,7 +167,7 @@ asio::awaitable<void> DownstreamConnection::run(
 }
 
 void DownstreamConnection::count_handshake_failure() {
-    if (const runtime::ListenerRuntime* current = listener()) {
+    if (const config::ListenerRuntime* current = listener()) {
         worker().metrics().on_tls_handshake_failure(current->metrics.listener);
     }
 }
@@ -196,7 +196,7 @@ asio::awaitable<bool> DownstreamConnection::handshake(
     co_return true;
 }
 
-bool DownstreamConnection::is_h2_negotiated(const runtime::ListenerRuntime& listener) const {
+bool DownstreamConnection::is_h2_negotiated(const config::ListenerRuntime& listener) const {
     // ALPN offers only what the listener serves (tls::ServerContext::build). A client
     // that negotiated nothing on an http2-only listener gets HTTP/2 too (prior knowledge).
     if (tls_connection_->alpn == "h2") {
@@ -272,7 +272,7 @@ void DownstreamConnection::on_parked_readable(boost::system::error_code ec) {
 }
 
 asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
-    const runtime::ListenerRuntime& listener) {
+    const config::ListenerRuntime& listener) {
     if (is_tls_ || !has_protocol(*listener.config, config::Protocol::Http2)) {
         co_return false;  // over TLS, ALPN chooses the protocol (see handshake())
     }
@@ -296,7 +296,7 @@ asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
     co_return true;
 }
 
-asio::awaitable<void> DownstreamConnection::serve_http2(const runtime::ListenerRuntime& listener) {
+asio::awaitable<void> DownstreamConnection::serve_http2(const config::ListenerRuntime& listener) {
     // From here the transport (and the TLS session in it) belongs to the HTTP/2 connection;
     // this object only forwards drain and abort to it.
     deadline_ = Clock::time_point::max();  // HTTP/2 keeps its own timers
@@ -337,7 +337,7 @@ void DownstreamConnection::release_idle_buffers() {
 }
 
 asio::awaitable<bool> DownstreamConnection::serve_one_request() {
-    const runtime::ListenerRuntime* current = listener();
+    const config::ListenerRuntime* current = listener();
     if (current == nullptr) {
         co_return false;  // the listener was removed by a reload: this connection ends
     }

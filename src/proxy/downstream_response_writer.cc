@@ -12,8 +12,8 @@
 
 #include <gantry/config.h>
 #include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
-#include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
 

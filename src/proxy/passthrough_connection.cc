@@ -8,8 +8,8 @@
 #include <boost/asio/write.hpp>
 
 #include <gantry/proxy/passthrough_connection.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/tls/client_hello.h>
 
 namespace gantry::proxy {
@@ -27,7 +27,7 @@ constexpr size_t kHelloBuffer = tls::kClientHelloMaxBytes + 1024;
 
 }  // namespace
 
-PassthroughConnection::PassthroughConnection(runtime::Worker& worker, std::string listener_name,
+PassthroughConnection::PassthroughConnection(proxy::ProxyWorker& worker, std::string listener_name,
                                              tcp::socket socket)
     : worker_(worker)
     , listener_name_(std::move(listener_name))
@@ -44,9 +44,8 @@ void PassthroughConnection::start() {
 
 asio::awaitable<void> PassthroughConnection::run() {
     // Pins this worker's generation (and so its clusters) for the connection's life.
-    runtime::WorkerGenerationRef generation = worker_.current();
-    const runtime::ListenerRuntime* listener =
-        generation->generation->find_listener(listener_name_);
+    proxy::WorkerGenerationRef generation = worker_.current();
+    const config::ListenerRuntime* listener = generation->generation->find_listener(listener_name_);
     if (listener == nullptr) {
         close();
         co_return;
@@ -102,7 +101,7 @@ asio::awaitable<bool> PassthroughConnection::read_client_hello(std::string& serv
     }
 }
 
-const std::string* PassthroughConnection::route(const runtime::ListenerRuntime& listener,
+const std::string* PassthroughConnection::route(const config::ListenerRuntime& listener,
                                                 const std::string& server_name) const {
     const config::ListenerConfig& config = *listener.config;
     if (auto index = listener.sni_routes.find(server_name)) {

@@ -5,11 +5,11 @@
 #include <gantry/http/headers.h>
 #include <gantry/proxy/downstream.h>
 #include <gantry/proxy/forwarding_headers.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/router_filter.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/path_rewrite.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/tls/connection_info.h>
 #include <gantry/upstream/cluster.h>
 
@@ -138,7 +138,7 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
 
 void RouterFilter::maybe_mirror(const config::ForwardAction& action, http::RequestHead& head,
                                 std::string_view target) {
-    runtime::Worker& worker = stream_.connection().worker();
+    proxy::ProxyWorker& worker = stream_.connection().worker();
     if (worker.random().below(100) >= action.mirror->percent) {
         return;
     }

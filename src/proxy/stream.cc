@@ -31,9 +31,9 @@ Stream::~Stream() {
     }
 }
 
-void Stream::begin(Downstream& connection, const runtime::ListenerRuntime* listener) {
+void Stream::begin(Downstream& connection, const config::ListenerRuntime* listener) {
     connection_ = &connection;
-    runtime::Worker& worker = connection_->worker();
+    proxy::ProxyWorker& worker = connection_->worker();
     worker.arena_blocks().acquire(arena_block_);
     char* block = arena_block_.write_pointer();
     arena_.reset(block, arena_block_.writable_size());
@@ -113,7 +113,7 @@ void Stream::assign_request_id() {
     }
     // 128 random bits as 32 hex digits, like nginx's $request_id.
     auto* text = static_cast<char*>(arena_.allocate(32, 1));
-    upstream::Random& random = connection_->worker().random();
+    runtime::Random& random = connection_->worker().random();
     for (int half = 0; half < 2; ++half) {
         uint64_t bits = random.next();
         for (int i = 0; i < 8; ++i) {

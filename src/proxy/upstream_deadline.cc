@@ -7,9 +7,9 @@
 
 #include <gantry/config.h>
 #include <gantry/proxy/downstream.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/upstream/cluster.h>
 
 namespace gantry::proxy {

@@ -73,7 +73,7 @@ UpstreamRequest::UpstreamRequest(Stream& stream, upstream::Cluster& cluster,
 }
 
 UpstreamRequest::~UpstreamRequest() {
-    runtime::Worker& worker = stream_.connection().worker();
+    proxy::ProxyWorker& worker = stream_.connection().worker();
     read_buffer_.consume(read_buffer_.size());
     worker.release_buffer(read_buffer_);
     worker.strings().release(head_bytes_);
@@ -105,7 +105,7 @@ asio::awaitable<void> UpstreamRequest::run(std::shared_ptr<void> keep) {
         // coroutines, each of which would cost a frame per request.
         while ((endpoint_ = pick_endpoint()) >= 0) {
             auto index = static_cast<size_t>(endpoint_);
-            const runtime::ResolvedEndpoint& picked = cluster_.endpoint(index);
+            const upstream::ResolvedEndpoint& picked = cluster_.endpoint(index);
             begin_try();
             metrics().on_upstream_start(picked.metric_id);
             TryEnd end = TryEnd::Finished;

@@ -10,10 +10,10 @@
 #include <gantry/http/hop_by_hop.h>
 #include <gantry/http/http1_parser.h>
 #include <gantry/proxy/downstream.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/retry_policy.h>
-#include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
 
@@ -23,7 +23,7 @@ asio::awaitable<bool> UpstreamRequest::read_response(bool* failed_before_respons
     http::Http1Parser& parser = response_parser();
     parser.reset(stream_.arena());
     parser.set_request_method(stream_.request().method);
-    runtime::Worker& worker = stream_.connection().worker();
+    proxy::ProxyWorker& worker = stream_.connection().worker();
     worker.buffers().acquire(read_buffer_);
     bool has_received = false;
     bool is_eof = false;

@@ -8,10 +8,10 @@
 
 #include <gantry/config.h>
 #include <gantry/proxy/downstream_connection.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/router/retry_policy.h>
-#include <gantry/runtime/worker.h>
 #include <gantry/upstream/cluster.h>
 #include <gantry/upstream/cluster_shared.h>
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include <gantry/router/retry_policy.h>
-#include <gantry/upstream/load_balancer.h>
+#include <gantry/runtime/random.h>
 
 namespace gantry::router {
 
@@ -48,7 +48,7 @@ bool is_retriable_method(const config::RetryPolicy& policy, std::string_view met
 }
 
 std::chrono::milliseconds backoff_delay(const config::RetryPolicy& policy, uint32_t retry,
-                                        upstream::Random& random) {
+                                        runtime::Random& random) {
     const auto base = static_cast<uint64_t>(policy.backoff_base.count());
     const auto max = static_cast<uint64_t>(policy.backoff_max.count());
     // base * 2^(retry-1), saturating at max (the shift is capped so it cannot overflow).

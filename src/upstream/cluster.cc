@@ -38,11 +38,10 @@ LbSettings lb_settings(const config::ClusterConfig& config) {
 
 }  // namespace
 
-Cluster::Cluster(std::shared_ptr<const runtime::Generation> generation,
-                 const runtime::ResolvedCluster& resolved, uint64_t seed)
-    : generation_(std::move(generation))
-    , resolved_(&resolved)
+Cluster::Cluster(std::shared_ptr<const ResolvedCluster> resolved_handle, uint64_t seed)
+    : resolved_(std::move(resolved_handle))
     , rng_(seed ^ 0x5bd1e995) {
+    const ResolvedCluster& resolved = *resolved_;
     std::vector<uint32_t> weights;
     std::vector<std::string> keys;
     for (const auto& endpoint : resolved.endpoints) {
@@ -56,10 +55,8 @@ Cluster::Cluster(std::shared_ptr<const runtime::Generation> generation,
     lb_ = make_load_balancer(lb_settings(*resolved.config), std::move(weights), keys, seed);
 }
 
-void Cluster::adopt(std::shared_ptr<const runtime::Generation> generation,
-                    const runtime::ResolvedCluster& resolved) {
-    generation_ = std::move(generation);
-    resolved_ = &resolved;
+void Cluster::adopt(std::shared_ptr<const ResolvedCluster> resolved) {
+    resolved_ = std::move(resolved);
     view_version_ = 0;  // zone-aware settings or the node's zone may have changed
 }
 
@@ -71,8 +68,8 @@ void Cluster::refresh_view(uint64_t version) {
                          endpoint.priority, &endpoint.zone});
     }
     const config::ZoneAwareConfig& zone_aware = config().zone_aware;
-    ZoneAwareSettings zones{zone_aware.enabled, zone_aware.min_cluster_size,
-                            generation_->config().node.zone, &zone_aware.fleet};
+    ZoneAwareSettings zones{zone_aware.enabled, zone_aware.min_cluster_size, resolved_->local_zone,
+                            &zone_aware.fleet};
     view_ = HostView::build(hosts, zones);
     view_version_ = version;
 }

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/load_balancer.h>
 
 namespace gantry::upstream {
@@ -29,7 +30,7 @@ private:
 
     std::vector<uint32_t> weights_;
     uint32_t choices_;
-    Random rng_;
+    runtime::Random rng_;
     // Every pickable index; draws shuffle it in place, which any order of it tolerates.
     std::vector<uint32_t> pickable_;
     // The available subset when the context carries a mask; its capacity is reserved up front so

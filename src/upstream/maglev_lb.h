@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/load_balancer.h>
 
 namespace gantry::upstream {
@@ -29,7 +30,7 @@ private:
     void fill(const std::vector<uint32_t>& weights, const std::vector<std::string>& keys);
 
     std::vector<uint32_t> table_;  // endpoint index per slot; empty when no endpoint has weight
-    Random rng_;                   // stands in for the hash when a request has no key
+    runtime::Random rng_;          // stands in for the hash when a request has no key
 };
 
 }  // namespace gantry::upstream

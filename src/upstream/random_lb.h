@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/load_balancer.h>
 
 namespace gantry::upstream {
@@ -25,7 +26,7 @@ private:
     // cumulative_[i] = sum of weights_[0..i]; lets an unmasked pick binary-search.
     std::vector<uint64_t> cumulative_;
     bool equal_weights_ = true;  // all weights equal and non-zero: a single below(n) suffices
-    Random rng_;
+    runtime::Random rng_;
 };
 
 }  // namespace gantry::upstream

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/load_balancer.h>
 
 namespace gantry::upstream {
@@ -34,7 +35,7 @@ private:
     };
 
     std::vector<Point> ring_;  // sorted by hash
-    Random rng_;               // stands in for the hash when a request has no key
+    runtime::Random rng_;      // stands in for the hash when a request has no key
 };
 
 }  // namespace gantry::upstream

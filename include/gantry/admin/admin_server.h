@@ -5,7 +5,7 @@
 // handler for the response and closes. Every connection is bounded in time (kTimeout for reading
 // the request and writing the response), in request size (8 KiB of head, no body is read) and in
 // number (kMaxConnections at once; more are closed at accept). Bad input gets a 400/431 with the
-// reason in x-gantry-error. Owned by runtime::Server; main thread only.
+// reason in x-gantry-error. Owned by server::Server; main thread only.
 
 #include <chrono>
 #include <functional>

@@ -6,11 +6,12 @@
 // priority. Reads relaxed atomics only, so it may run on any thread while workers serve
 // traffic; the figures of one endpoint are each exact but not taken at one instant.
 
+#include <span>
 #include <string>
 #include <vector>
 
-#include <gantry/runtime/generation.h>
 #include <gantry/upstream/endpoint_health.h>
+#include <gantry/upstream/resolved_cluster.h>
 
 namespace gantry::health {
 
@@ -26,6 +27,6 @@ struct ClusterStats {
     std::vector<EndpointStats> endpoints;  // in the generation's endpoint order
 };
 
-std::vector<ClusterStats> snapshot_clusters(const runtime::Generation& generation);
+std::vector<ClusterStats> snapshot_clusters(std::span<const upstream::ResolvedCluster> clusters);
 
 }  // namespace gantry::health

@@ -1,7 +1,7 @@
 #pragma once
 
 // HealthService: the process's single place where endpoint health is decided. It runs on the
-// main thread's io_context (owned by runtime::Server): one probe loop per endpoint of each
+// main thread's io_context (owned by server::Server): one probe loop per endpoint of each
 // cluster with a `health_check`, and one sweep per `outlier_detection` interval for each cluster
 // with outlier detection. Verdicts go into the endpoints' EndpointState flags and are published
 // through the cluster's HealthRegistry version, which every worker reads on its next pick.
@@ -16,8 +16,8 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <gantry/runtime/generation.h>
-#include <gantry/upstream/load_balancer.h>
+#include <gantry/runtime/random.h>
+#include <gantry/upstream/resolved_cluster.h>
 
 namespace gantry::health {
 
@@ -28,7 +28,8 @@ public:
     HealthService(const HealthService&) = delete;
     HealthService& operator=(const HealthService&) = delete;
 
-    void apply(std::shared_ptr<const runtime::Generation> generation);
+    // `clusters` is usually a handle that keeps its whole config generation alive.
+    void apply(std::shared_ptr<const std::vector<upstream::ResolvedCluster>> clusters);
 
     // Stops every loop (drain and shutdown).
     void stop();
@@ -36,10 +37,10 @@ public:
     struct Task;  // the loops of one generation (health_service.cc)
 
 private:
-    void start_cluster(const std::shared_ptr<Task>& task, const runtime::ResolvedCluster& cluster);
+    void start_cluster(const std::shared_ptr<Task>& task, const upstream::ResolvedCluster& cluster);
 
     boost::asio::io_context& io_context_;
-    upstream::Random random_;  // seeds each Task's jitter generator
+    runtime::Random random_;  // seeds each Task's jitter generator
     std::shared_ptr<Task> task_;
 };
 

@@ -36,10 +36,13 @@
 
 struct nghttp2_session;
 
-namespace gantry::runtime {
-class Worker;
+namespace gantry::config {
 struct ListenerRuntime;
-}  // namespace gantry::runtime
+}  // namespace gantry::config
+
+namespace gantry::proxy {
+class ProxyWorker;
+}  // namespace gantry::proxy
 
 namespace gantry::tls {
 class ServerContext;
@@ -73,9 +76,9 @@ struct ServerSettings {
 class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 public:
     // `already_read`: bytes the HTTP/1.1 side read while sniffing the preface.
-    ServerConnection(runtime::Worker& worker, std::string listener_name, net::Transport transport,
-                     TlsSession tls, std::string_view already_read,
-                     const runtime::ListenerRuntime& listener, std::string remote_ip,
+    ServerConnection(proxy::ProxyWorker& worker, std::string listener_name,
+                     net::Transport transport, TlsSession tls, std::string_view already_read,
+                     const config::ListenerRuntime& listener, std::string remote_ip,
                      uint16_t remote_port);
     ~ServerConnection();
 
@@ -91,7 +94,7 @@ public:
     void abort();
 
     // --- Used by ServerStream -----------------------------------------------------------
-    runtime::Worker& worker() { return worker_; }
+    proxy::ProxyWorker& worker() { return worker_; }
 
     nghttp2_session* session() { return session_; }
 
@@ -108,7 +111,7 @@ public:
 
     bool is_closed() const { return is_closed_; }
 
-    const runtime::ListenerRuntime* listener();
+    const config::ListenerRuntime* listener();
 
     bool is_output_congested() const;
 
@@ -149,13 +152,13 @@ private:
     boost::asio::awaitable<boost::system::error_code> wait_readable();
     boost::asio::awaitable<boost::system::error_code> wait_writable();
 
-    runtime::Worker& worker_;
+    proxy::ProxyWorker& worker_;
     std::string listener_name_;
     net::Transport transport_;
     TlsSession tls_;
     std::string remote_ip_;
     uint16_t remote_port_;
-    const runtime::ListenerRuntime* listener_ = nullptr;
+    const config::ListenerRuntime* listener_ = nullptr;
     uint64_t listener_generation_ = 0;
     RequestLimits request_limits_;
     ServerSettings settings_;

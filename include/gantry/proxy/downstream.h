@@ -20,9 +20,9 @@
 #include <gantry/http/message.h>
 #include <gantry/runtime/byte_buffer.h>
 
-namespace gantry::runtime {
-class Worker;
-}  // namespace gantry::runtime
+namespace gantry::proxy {
+class ProxyWorker;
+}  // namespace gantry::proxy
 
 namespace gantry::tls {
 struct ConnectionInfo;
@@ -32,7 +32,7 @@ namespace gantry::proxy {
 
 class Downstream {
 public:
-    Downstream(runtime::Worker& worker, std::string listener_name)
+    Downstream(proxy::ProxyWorker& worker, std::string listener_name)
         : worker_(worker)
         , listener_name_(std::move(listener_name)) {}
 
@@ -41,7 +41,7 @@ public:
     Downstream(const Downstream&) = delete;
     Downstream& operator=(const Downstream&) = delete;
 
-    runtime::Worker& worker() { return worker_; }
+    proxy::ProxyWorker& worker() { return worker_; }
 
     const std::string& listener_name() const { return listener_name_; }
 
@@ -92,7 +92,7 @@ public:
     virtual void tunnel_close() = 0;
 
 protected:
-    runtime::Worker& worker_;
+    proxy::ProxyWorker& worker_;
     std::string listener_name_;
     std::string remote_ip_;
     uint16_t remote_port_ = 0;

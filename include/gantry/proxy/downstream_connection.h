@@ -25,9 +25,9 @@
 #include <gantry/runtime/byte_buffer.h>
 #include <gantry/runtime/deadline_queue.h>
 
-namespace gantry::runtime {
+namespace gantry::config {
 struct ListenerRuntime;
-}  // namespace gantry::runtime
+}  // namespace gantry::config
 
 namespace gantry::http2 {
 class ServerConnection;
@@ -46,7 +46,7 @@ class DownstreamConnection final : public Downstream,
                                    public std::enable_shared_from_this<DownstreamConnection>,
                                    private runtime::DeadlineQueue::Entry {
 public:
-    DownstreamConnection(runtime::Worker& worker, std::string listener_name,
+    DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
                          boost::asio::ip::tcp::socket socket);
     ~DownstreamConnection() override;
 
@@ -109,14 +109,14 @@ private:
     boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> self, RunFrom from);
     // On a listener with http2: serves the connection as HTTP/2 when it starts with the
     // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
-    boost::asio::awaitable<bool> serve_http2_if_preface(const runtime::ListenerRuntime& listener);
+    boost::asio::awaitable<bool> serve_http2_if_preface(const config::ListenerRuntime& listener);
     // Hands the connection (its transport and TLS session) to an HTTP/2 ServerConnection and
     // serves it until that ends.
-    boost::asio::awaitable<void> serve_http2(const runtime::ListenerRuntime& listener);
+    boost::asio::awaitable<void> serve_http2(const config::ListenerRuntime& listener);
     boost::asio::awaitable<bool> handshake(std::shared_ptr<const tls::ServerContext> context);
     void count_handshake_failure();
     // After a handshake: whether the connection speaks HTTP/2 (ALPN chose "h2").
-    bool is_h2_negotiated(const runtime::ListenerRuntime& listener) const;
+    bool is_h2_negotiated(const config::ListenerRuntime& listener) const;
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
@@ -147,12 +147,12 @@ private:
     void close_socket();
     void release_idle_buffers();
     void take_request_objects();
-    const runtime::ListenerRuntime* listener();
+    const config::ListenerRuntime* listener();
 
     uint64_t listener_generation_ = 0;
     size_t registry_index_ = 0;
     http::Http1Limits parser_limits_;
-    const runtime::ListenerRuntime* listener_ = nullptr;
+    const config::ListenerRuntime* listener_ = nullptr;
     net::Transport transport_;
     // Set by a TLS handshake: the listener's context (kept for the connection's life) and what
     // the handshake negotiated.

@@ -14,16 +14,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-namespace gantry::runtime {
-class Worker;
+namespace gantry::config {
 struct ListenerRuntime;
-}  // namespace gantry::runtime
+}  // namespace gantry::config
+
+namespace gantry::proxy {
+class ProxyWorker;
+}  // namespace gantry::proxy
 
 namespace gantry::proxy {
 
 class PassthroughConnection : public std::enable_shared_from_this<PassthroughConnection> {
 public:
-    PassthroughConnection(runtime::Worker& worker, std::string listener_name,
+    PassthroughConnection(proxy::ProxyWorker& worker, std::string listener_name,
                           boost::asio::ip::tcp::socket socket);
 
     void start();
@@ -33,7 +36,7 @@ private:
     // Reads until the ClientHello is whole; false for anything else or on timeout.
     boost::asio::awaitable<bool> read_client_hello(std::string& server_name);
     // The cluster for `server_name`, or null when the connection is to be closed.
-    const std::string* route(const runtime::ListenerRuntime& listener,
+    const std::string* route(const config::ListenerRuntime& listener,
                              const std::string& server_name) const;
     boost::asio::awaitable<bool> connect(const boost::asio::ip::tcp::endpoint& endpoint,
                                          std::chrono::milliseconds timeout);
@@ -42,7 +45,7 @@ private:
     void arm_timer(std::chrono::milliseconds timeout);
     void close();
 
-    runtime::Worker& worker_;
+    proxy::ProxyWorker& worker_;
     std::string listener_name_;
     boost::asio::ip::tcp::socket client_;
     boost::asio::ip::tcp::socket upstream_;

@@ -16,9 +16,9 @@
 #include <gantry/error.h>
 #include <gantry/filter/filter.h>
 #include <gantry/http/message.h>
+#include <gantry/proxy/proxy_worker.h>
 #include <gantry/runtime/arena.h>
 #include <gantry/runtime/byte_buffer.h>
-#include <gantry/runtime/worker.h>
 
 namespace gantry::proxy {
 
@@ -32,7 +32,7 @@ public:
     ~Stream() override;
 
     // Starts a new request of `connection` on this (recycled) stream object.
-    void begin(Downstream& connection, const runtime::ListenerRuntime* listener);
+    void begin(Downstream& connection, const config::ListenerRuntime* listener);
     // Ends the request: runs on_stream_end, writes the access log, frees the arena.
     void finish();
     // Ends a stream that never received a byte of a request (keep-alive close): no log line.
@@ -83,7 +83,7 @@ public:
     // --- Used by the router -------------------------------------------------------------
     Downstream& connection() { return *connection_; }
 
-    const runtime::WorkerGenerationRef& generation() const { return generation_; }
+    const proxy::WorkerGenerationRef& generation() const { return generation_; }
 
     http::RequestHead& request() { return *request_; }
 
@@ -123,8 +123,8 @@ private:
     Downstream* connection_ = nullptr;
     runtime::ByteBuffer arena_block_;
     runtime::Arena arena_;
-    runtime::WorkerGenerationRef generation_;
-    const runtime::ListenerRuntime* listener_ = nullptr;
+    proxy::WorkerGenerationRef generation_;
+    const config::ListenerRuntime* listener_ = nullptr;
     http::RequestHead* request_ = nullptr;
     const config::Route* route_ = nullptr;
     UpstreamRequest* deferred_upstream_ = nullptr;

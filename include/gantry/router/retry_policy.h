@@ -11,7 +11,7 @@
 
 #include <gantry/config.h>
 
-namespace gantry::upstream {
+namespace gantry::runtime {
 class Random;
 }
 
@@ -37,7 +37,7 @@ bool is_retriable_method(const config::RetryPolicy& policy, std::string_view met
 // The wait before retry number `retry` (1 for the first retry): a uniform random duration in
 // [0, min(max, base * 2^(retry-1))] (AWS's "full jitter", as Envoy does).
 std::chrono::milliseconds backoff_delay(const config::RetryPolicy& policy, uint32_t retry,
-                                        upstream::Random& random);
+                                        runtime::Random& random);
 
 // Envoy's retry budget: one more retry may start while the retries in flight stay below
 // max(min_concurrency, percent % of the requests in flight).

@@ -3,7 +3,7 @@
 // RouteTable: the compiled virtual hosts and routes of one listener in one config generation.
 // Built on the main thread from a ConfigSnapshot, then read-only; match() is a pure function, so
 // every worker reads the same table without locks. It points into the snapshot it was built
-// from, so it must not outlive it (runtime::Generation holds both).
+// from, so it must not outlive it (config::Generation holds both).
 
 #include <cstddef>
 #include <optional>

@@ -17,10 +17,11 @@
 #include <vector>
 
 #include <gantry/http/message.h>
-#include <gantry/runtime/generation.h>
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/connection_pool.h>
 #include <gantry/upstream/host_view.h>
 #include <gantry/upstream/load_balancer.h>
+#include <gantry/upstream/resolved_cluster.h>
 
 namespace gantry::upstream {
 
@@ -34,8 +35,8 @@ struct PickInput {
 
 class Cluster {
 public:
-    Cluster(std::shared_ptr<const runtime::Generation> generation,
-            const runtime::ResolvedCluster& resolved, uint64_t seed);
+    // `resolved` is usually an aliasing handle that keeps its whole config generation alive.
+    Cluster(std::shared_ptr<const ResolvedCluster> resolved, uint64_t seed);
 
     const config::ClusterConfig& config() const { return *resolved_->config; }
 
@@ -52,13 +53,10 @@ public:
 
     size_t endpoint_count() const { return resolved_->endpoints.size(); }
 
-    const runtime::ResolvedEndpoint& endpoint(size_t index) const {
-        return resolved_->endpoints[index];
-    }
+    const ResolvedEndpoint& endpoint(size_t index) const { return resolved_->endpoints[index]; }
 
     // Moves to an equal cluster of a newer generation (same fingerprint).
-    void adopt(std::shared_ptr<const runtime::Generation> generation,
-               const runtime::ResolvedCluster& resolved);
+    void adopt(std::shared_ptr<const ResolvedCluster> resolved);
 
     // Index of the endpoint for the next request, or -1 when none can be used.
     int pick(const PickInput& input = {});
@@ -89,14 +87,13 @@ private:
     uint32_t draw(const std::optional<uint64_t>& hash);
     int pick_avoiding(LbContext& ctx, std::span<const uint32_t> avoid);
 
-    std::shared_ptr<const runtime::Generation> generation_;  // keeps resolved_ alive
-    const runtime::ResolvedCluster* resolved_;
+    std::shared_ptr<const ResolvedCluster> resolved_;
     std::unique_ptr<LoadBalancer> lb_;
     std::vector<uint32_t> active_requests_;
     std::vector<ConnectionPool> pools_;
     HostView view_;
     uint64_t view_version_ = 0;          // HealthRegistry::version the view was built from
-    Random rng_;                         // draws between priority levels and zones
+    runtime::Random rng_;                // draws between priority levels and zones
     std::vector<uint8_t> scratch_mask_;  // a subset's mask minus avoided endpoints
 };
 

@@ -44,18 +44,6 @@ public:
     virtual int pick(const LbContext& ctx) = 0;
 };
 
-// Small fast PRNG (xoshiro256** style) used by balancers; seeded per worker.
-class Random {
-public:
-    explicit Random(uint64_t seed);
-    uint64_t next();
-    // Uniform in [0, bound); bound > 0.
-    uint64_t below(uint64_t bound);
-
-private:
-    uint64_t s_[4];
-};
-
 // 64-bit hash of a key (FNV-1a with a strong final mix), stable across runs and builds so that
 // every worker and every gantry instance places a key on the same endpoint.
 uint64_t hash_key(std::string_view key);

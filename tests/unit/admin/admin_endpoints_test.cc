@@ -26,14 +26,14 @@ public:
         config::LoadResult loaded = config::load_config_from_string(kConfig, "test.yaml");
         REQUIRE(loaded.ok());
         std::string error;
-        generation = runtime::Generation::build(loaded.config, 1, nullptr, &error);
+        generation = config::Generation::build(loaded.config, 1, nullptr, &error);
         REQUIRE(generation);
         worker.ensure(generation->metric_sizes());
     }
 
     bool is_ready() const override { return ready; }
 
-    std::shared_ptr<const runtime::Generation> running_generation() const override {
+    std::shared_ptr<const config::Generation> running_generation() const override {
         return generation;
     }
 
@@ -44,7 +44,7 @@ public:
     observability::ProcessMetrics process_metrics() const override { return {}; }
 
     bool ready = true;
-    std::shared_ptr<const runtime::Generation> generation;
+    std::shared_ptr<const config::Generation> generation;
     observability::WorkerMetrics worker;
 };
 

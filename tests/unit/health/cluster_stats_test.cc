@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <gantry/config/generation.h>
 #include <gantry/health/cluster_stats.h>
 
 namespace {
@@ -19,12 +20,12 @@ clusters:
       - { address: "10.0.0.2:80", priority: 1 }
 )";
 
-std::shared_ptr<const gantry::runtime::Generation> build(
-    const gantry::runtime::Generation* previous) {
+std::shared_ptr<const gantry::config::Generation> build(
+    const gantry::config::Generation* previous) {
     auto loaded = gantry::config::load_config_from_string(kConfig, "test.yaml");
     REQUIRE(loaded.ok());
     std::string error;
-    auto generation = gantry::runtime::Generation::build(loaded.config, 1, previous, &error);
+    auto generation = gantry::config::Generation::build(loaded.config, 1, previous, &error);
     REQUIRE(generation);
     return generation;
 }
@@ -39,7 +40,7 @@ TEST_CASE("snapshot_clusters reports every endpoint's counters, state and settin
     state.failures = 4;
     state.ejections = 1;
     state.flags = gantry::upstream::EndpointState::kEjected;
-    auto stats = gantry::health::snapshot_clusters(*generation);
+    auto stats = gantry::health::snapshot_clusters(generation->clusters());
     REQUIRE(stats.size() == 1);
     CHECK(stats[0].name == "api");
     REQUIRE(stats[0].endpoints.size() == 2);
@@ -63,5 +64,6 @@ TEST_CASE("a reload keeps an endpoint's counters and health", "[health][stats]")
     first->clusters()[0].endpoints[0].state->requests = 7;
     auto second = build(first.get());
     CHECK(second->clusters()[0].endpoints[0].state == first->clusters()[0].endpoints[0].state);
-    CHECK(gantry::health::snapshot_clusters(*second)[0].endpoints[0].state.requests == 7);
+    CHECK(gantry::health::snapshot_clusters(second->clusters())[0].endpoints[0].state.requests ==
+          7);
 }

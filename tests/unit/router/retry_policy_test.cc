@@ -2,6 +2,7 @@
 
 #include <gantry/config.h>
 #include <gantry/router/retry_policy.h>
+#include <gantry/runtime/random.h>
 #include <gantry/upstream/load_balancer.h>
 
 using namespace gantry;
@@ -82,7 +83,7 @@ TEST_CASE("back-off is full jitter under an exponential ceiling capped at max", 
     config::RetryPolicy policy;
     policy.backoff_base = 25ms;
     policy.backoff_max = 250ms;
-    upstream::Random random(42);
+    runtime::Random random(42);
     for (uint32_t retry = 1; retry <= 8; ++retry) {
         const int64_t ceiling = std::min<int64_t>(250, int64_t{25} << (retry - 1));
         int64_t low = ceiling;

@@ -4,14 +4,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <gantry/config/generation.h>
 #include <gantry/upstream/cluster.h>
 
+using gantry::config::share_part;
 using gantry::upstream::Cluster;
 using gantry::upstream::EndpointState;
 
 namespace {
 
-std::shared_ptr<const gantry::runtime::Generation> build(const std::string& cluster_extra) {
+std::shared_ptr<const gantry::config::Generation> build(const std::string& cluster_extra) {
     const std::string text = R"(listeners:
   - { name: main, listen: ["127.0.0.1:18080"], virtual_hosts: [main] }
 virtual_hosts:
@@ -31,7 +33,7 @@ clusters:
     auto loaded = gantry::config::load_config_from_string(text, "test.yaml");
     REQUIRE(loaded.ok());
     std::string error;
-    auto generation = gantry::runtime::Generation::build(loaded.config, 1, nullptr, &error);
+    auto generation = gantry::config::Generation::build(loaded.config, 1, nullptr, &error);
     REQUIRE(generation);
     return generation;
 }
@@ -40,7 +42,7 @@ clusters:
 
 TEST_CASE("Cluster::pick avoids endpoints already tried while others remain", "[upstream]") {
     auto generation = build("");
-    Cluster cluster(generation, generation->clusters()[0], 1);
+    Cluster cluster(share_part(generation, generation->clusters()[0]), 1);
     const std::array<uint32_t, 3> tried{0, 1, 3};
     for (int i = 0; i < 20; ++i) {
         CHECK(cluster.pick({nullptr, "", tried}) == 2);
@@ -52,7 +54,7 @@ TEST_CASE("Cluster::pick avoids endpoints already tried while others remain", "[
 TEST_CASE("Cluster::pick follows published ejections on its next pick", "[upstream][health]") {
     auto generation = build("");
     const auto& resolved = generation->clusters()[0];
-    Cluster cluster(generation, resolved, 1);
+    Cluster cluster(share_part(generation, resolved), 1);
     CHECK(cluster.pick() >= 0);
     resolved.endpoints[1].state->flags = EndpointState::kEjected;
     // Not yet published: the worker's view is unchanged until the version moves.
@@ -73,7 +75,7 @@ TEST_CASE("Cluster outcome reports count and trip the consecutive thresholds",
           "[upstream][outlier]") {
     auto generation = build("    outlier_detection: { consecutive_5xx: 3 }\n");
     const auto& resolved = generation->clusters()[0];
-    Cluster cluster(generation, resolved, 1);
+    Cluster cluster(share_part(generation, resolved), 1);
     EndpointState& state = *resolved.endpoints[2].state;
     cluster.on_response(2, 200);
     cluster.on_response(2, 500);
@@ -89,8 +91,8 @@ TEST_CASE("Cluster outcome reports count and trip the consecutive thresholds",
 
 TEST_CASE("Cluster hashes the request key of hash_on", "[upstream][hash]") {
     auto generation = build("    lb: maglev\n    hash_on: header:x-user\n");
-    Cluster a(generation, generation->clusters()[0], 1);
-    Cluster b(generation, generation->clusters()[0], 2);
+    Cluster a(share_part(generation, generation->clusters()[0]), 1);
+    Cluster b(share_part(generation, generation->clusters()[0]), 2);
     for (int user = 0; user < 50; ++user) {
         gantry::http::RequestHead head;
         head.headers.add("X-User", "u" + std::to_string(user));

@@ -3,10 +3,10 @@
 #include <netdb.h>
 #include <sstream>
 
-#include <gantry/runtime/generation.h>
+#include <gantry/config/generation.h>
 #include <gantry/runtime/resolver.h>
 
-namespace gantry::runtime {
+namespace gantry::config {
 
 namespace {
 
@@ -22,7 +22,7 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
 
 // Everything about a cluster that its per-worker state depends on.
 std::string cluster_fingerprint(const config::ClusterConfig& cluster,
-                                const std::vector<ResolvedEndpoint>& endpoints) {
+                                const std::vector<upstream::ResolvedEndpoint>& endpoints) {
     std::ostringstream out;
     out << cluster.name << '|' << static_cast<int>(cluster.lb) << '|'
         << cluster.least_request_choices << '|' << static_cast<int>(cluster.protocol) << '|'
@@ -92,7 +92,7 @@ bool Generation::resolve_endpoint(const config::HostPort& address, const NameRes
         auto given = names ? names->find(address.host) : NameResolutions::const_iterator();
         if (names && given != names->end() && !given->second.empty()) {
             known = given->second;
-        } else if (!default_resolver().resolve(address.host, known, error)) {
+        } else if (!runtime::default_resolver().resolve(address.host, known, error)) {
             return false;
         }
     }
@@ -113,9 +113,10 @@ std::shared_ptr<const Generation> Generation::build(
         previous ? previous->metric_registry_ : std::make_shared<observability::MetricRegistry>();
     observability::MetricRegistry& registry = *generation->metric_registry_;
     for (const auto& cluster : cfg.clusters) {
-        ResolvedCluster resolved;
+        upstream::ResolvedCluster resolved;
         resolved.config = &cluster;
         resolved.metric_id = registry.cluster_id(cluster.name);
+        resolved.local_zone = snapshot->node.zone;
         for (const auto& endpoint : cluster.endpoints) {
             std::vector<boost::asio::ip::tcp::endpoint> addresses;
             if (!generation->resolve_endpoint(endpoint.address, names, addresses, error)) {
@@ -124,9 +125,9 @@ std::shared_ptr<const Generation> Generation::build(
             }
             for (const auto& address : addresses) {
                 std::string text = endpoint_text(address);
-                bool is_known =
-                    std::any_of(resolved.endpoints.begin(), resolved.endpoints.end(),
-                                [&](const ResolvedEndpoint& other) { return other.text == text; });
+                bool is_known = std::any_of(
+                    resolved.endpoints.begin(), resolved.endpoints.end(),
+                    [&](const upstream::ResolvedEndpoint& other) { return other.text == text; });
                 if (is_known) {
                     continue;  // a name that also resolves to an address listed before
                 }
@@ -144,7 +145,8 @@ std::shared_ptr<const Generation> Generation::build(
             }
         }
         resolved.fingerprint = cluster_fingerprint(cluster, resolved.endpoints);
-        const ResolvedCluster* before = previous ? previous->find_cluster(cluster.name) : nullptr;
+        const upstream::ResolvedCluster* before =
+            previous ? previous->find_cluster(cluster.name) : nullptr;
         resolved.shared = before ? before->shared : std::make_shared<upstream::ClusterShared>();
         for (auto& endpoint : resolved.endpoints) {
             endpoint.state = resolved.shared->health.find_or_create(endpoint.text);
@@ -201,7 +203,7 @@ std::shared_ptr<const Generation> Generation::build(
     return generation;
 }
 
-const ResolvedCluster* Generation::find_cluster(std::string_view name) const {
+const upstream::ResolvedCluster* Generation::find_cluster(std::string_view name) const {
     auto it = cluster_index_.find(name);
     return it == cluster_index_.end() ? nullptr : &clusters_[it->second];
 }
@@ -215,4 +217,4 @@ const ListenerRuntime* Generation::find_listener(std::string_view name) const {
     return nullptr;
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::config

@@ -13,11 +13,11 @@
 
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/passthrough_connection.h>
-#include <gantry/runtime/listener.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/worker.h>
+#include <gantry/server/listener.h>
+#include <gantry/server/worker.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -129,7 +129,7 @@ void Listener::start() {
 
 bool Listener::is_passthrough() const {
     // The connection class follows the listener's mode in the worker's current generation.
-    const runtime::ListenerRuntime* listener = worker_.current()->generation->find_listener(name_);
+    const config::ListenerRuntime* listener = worker_.current()->generation->find_listener(name_);
     return listener != nullptr && listener->config->mode == config::ListenerMode::TlsPassthrough;
 }
 
@@ -145,4 +145,4 @@ bool endpoint_covers(const tcp::endpoint& bound, const tcp::endpoint& local) {
     return bound.address() == local.address() || bound.address().is_unspecified();
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

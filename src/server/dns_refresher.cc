@@ -2,10 +2,10 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include <gantry/runtime/dns_refresher.h>
 #include <gantry/runtime/log.h>
+#include <gantry/server/dns_refresher.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace asio = boost::asio;
 
@@ -30,12 +30,13 @@ std::set<std::string> names_of(const config::ClusterConfig& cluster) {
 }  // namespace
 
 struct DnsRefresher::Task {
-    std::shared_ptr<const Generation> generation;
+    std::shared_ptr<const config::Generation> generation;
     std::vector<std::unique_ptr<asio::steady_timer>> timers;  // one per cluster
     bool is_stopped = false;
 };
 
-DnsRefresher::DnsRefresher(asio::io_context& io_context, Resolver& resolver, OnChange on_change)
+DnsRefresher::DnsRefresher(asio::io_context& io_context, runtime::Resolver& resolver,
+                           OnChange on_change)
     : io_context_(io_context)
     , resolver_(resolver)
     , on_change_(std::move(on_change)) {}
@@ -54,7 +55,7 @@ void DnsRefresher::stop() {
     }
 }
 
-void DnsRefresher::apply(std::shared_ptr<const Generation> generation) {
+void DnsRefresher::apply(std::shared_ptr<const config::Generation> generation) {
     stop();
     task_ = std::make_shared<Task>();
     task_->generation = std::move(generation);
@@ -80,11 +81,11 @@ void DnsRefresher::schedule(const std::shared_ptr<Task>& task, size_t cluster) {
 void DnsRefresher::refresh(const std::shared_ptr<Task>& task, size_t cluster) {
     const std::set<std::string> names = names_of(*task->generation->clusters()[cluster].config);
     auto pending = std::make_shared<size_t>(names.size());
-    auto answers = std::make_shared<Generation::NameResolutions>();
+    auto answers = std::make_shared<config::Generation::NameResolutions>();
     for (const auto& name : names) {
         resolver_.async_resolve(
             io_context_, name,
-            [this, task, cluster, name, pending, answers](Resolver::Addresses addresses,
+            [this, task, cluster, name, pending, answers](runtime::Resolver::Addresses addresses,
                                                           std::string error) {
                 if (task->is_stopped) {
                     return;
@@ -106,8 +107,8 @@ void DnsRefresher::refresh(const std::shared_ptr<Task>& task, size_t cluster) {
 }
 
 void DnsRefresher::finish(const std::shared_ptr<Task>& task, size_t cluster,
-                          const Generation::NameResolutions& answers) {
-    Generation::NameResolutions merged = task->generation->resolved_names();
+                          const config::Generation::NameResolutions& answers) {
+    config::Generation::NameResolutions merged = task->generation->resolved_names();
     bool changed = false;
     for (const auto& [name, addresses] : answers) {
         if (merged[name] != addresses) {
@@ -126,4 +127,4 @@ void DnsRefresher::finish(const std::shared_ptr<Task>& task, size_t cluster,
     schedule(task, cluster);
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <gantry/upstream/load_balancer.h>
+#include <gantry/runtime/random.h>
 
-using gantry::upstream::Random;
+using gantry::runtime::Random;
 
 TEST_CASE("Random is xoshiro256** seeded through splitmix64", "[upstream][random]") {
     // Reference values computed independently from the published algorithms.

@@ -4,47 +4,26 @@
 #include <boost/asio/post.hpp>
 
 #include <gantry/proxy/downstream_connection.h>
-#include <gantry/proxy/stream.h>
-#include <gantry/runtime/listener.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/worker.h>
+#include <gantry/server/listener.h>
+#include <gantry/server/worker.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kReadBufferSize = 16 * 1024;
-// For long response bodies: 64 KiB reads gave (b), a 1 MiB body, +11% req/s and -20% CPU per
-// request over 16 KiB ones. Small answers and requests keep 16 KiB blocks, so memory per
-// in-flight request only grows for the bodies that gain from it.
-constexpr size_t kLargeReadBufferSize = 64 * 1024;
-constexpr size_t kMaxFreeLargeBlocks = 64;
-// A typical request head with its fields fits in 4 KiB of arena; bigger ones spill to the heap.
-constexpr size_t kArenaBlockSize = 4 * 1024;
-// Free blocks kept per worker; beyond this, blocks go back to malloc. Once a second the free
-// lists are trimmed to kKeptFreeBlocks.
-constexpr size_t kMaxFreeBlocks = 256;
+// Once a second the free lists are trimmed to kKeptFreeBlocks.
 constexpr size_t kKeptFreeBlocks = 32;
 constexpr uint64_t kTicksPerTrim = 10;
 constexpr auto kHousekeepingInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
-// Every socket and timer of a worker is used only on its thread, so the reactor's per-descriptor
-// locking is dropped; the scheduler keeps its lock because the main thread posts to it.
 Worker::Worker(size_t index, std::shared_ptr<observability::AccessLogSink> access_log)
-    : index_(index)
-    , io_context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)
-    , buffers_(kReadBufferSize, kMaxFreeBlocks)
-    , large_buffers_(kLargeReadBufferSize, kMaxFreeLargeBlocks)
-    , arena_blocks_(kArenaBlockSize, kMaxFreeBlocks)
-    , deadlines_(io_context_.get_executor())
-    , idle_deadlines_(io_context_.get_executor())
+    : ProxyWorker(index)
     , access_log_sink_(std::move(access_log))
-    , random_(0x9e3779b97f4a7c15ULL * (index + 1) ^
-              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))
     , housekeeping_timer_(io_context_)
     , drain_timer_(io_context_)
     , retire_timer_(io_context_) {
@@ -61,7 +40,7 @@ void Worker::add_listener(const std::string& name, ListenSocket socket) {
     listeners_.push_back(std::make_shared<Listener>(*this, name, std::move(socket)));
 }
 
-void Worker::start(std::shared_ptr<const Generation> generation) {
+void Worker::start(std::shared_ptr<const config::Generation> generation) {
     apply_generation(std::move(generation));
     thread_ = std::thread([this] {
         for (auto& listener : listeners_) {
@@ -115,7 +94,7 @@ void Worker::apply_update(WorkerUpdate update) {
 }
 
 void Worker::reconcile_listeners(std::vector<ListenSocket> new_sockets) {
-    const Generation& generation = *current_->generation;
+    const config::Generation& generation = *current_->generation;
     auto owner_of = [&](const asio::ip::tcp::endpoint& endpoint) -> const std::string* {
         for (const auto& listener : generation.listeners()) {
             for (const auto& address : listener.addresses) {
@@ -150,7 +129,7 @@ void Worker::reconcile_listeners(std::vector<ListenSocket> new_sockets) {
 }
 
 bool Worker::is_served(proxy::DownstreamConnection& connection) const {
-    const ListenerRuntime* listener =
+    const config::ListenerRuntime* listener =
         current_->generation->find_listener(connection.listener_name());
     if (listener == nullptr) {
         return false;
@@ -204,9 +183,9 @@ void Worker::retire_connections() {
     });
 }
 
-void Worker::apply_generation(std::shared_ptr<const Generation> generation) {
+void Worker::apply_generation(std::shared_ptr<const config::Generation> generation) {
     metrics_.ensure(generation->metric_sizes());  // before any request counts under its ids
-    WorkerGenerationRef next(new WorkerGeneration());
+    proxy::WorkerGenerationRef next(new proxy::WorkerGeneration());
     next->generation = generation;
     for (const auto& resolved : generation->clusters()) {
         std::shared_ptr<upstream::Cluster> cluster;
@@ -217,12 +196,13 @@ void Worker::apply_generation(std::shared_ptr<const Generation> generation) {
                 older = it->second.get();
                 if (older->fingerprint() == resolved.fingerprint) {
                     cluster = it->second;
-                    cluster->adopt(generation, resolved);
+                    cluster->adopt(config::share_part(generation, resolved));
                 }
             }
         }
         if (!cluster) {
-            cluster = std::make_shared<upstream::Cluster>(generation, resolved, random_.next());
+            cluster = std::make_shared<upstream::Cluster>(config::share_part(generation, resolved),
+                                                          random_.next());
             if (older != nullptr) {
                 cluster->take_idle_connections(*older);  // endpoints that stay keep their pools
             }
@@ -263,18 +243,8 @@ void Worker::start_housekeeping() {
 void Worker::return_idle_memory() {
     // After a burst, pooled blocks beyond a small reserve go back to malloc, and malloc gives
     // freed pages back to the kernel, so idle connections are not charged for a past peak.
-    size_t freed = buffers_.trim(kKeptFreeBlocks) + large_buffers_.trim(kKeptFreeBlocks / 4) +
-                   arena_blocks_.trim(kKeptFreeBlocks) + strings_.trim(kKeptFreeBlocks);
-    if (idle_parsers_.size() > kKeptFreeBlocks) {
-        freed += idle_parsers_.size() - kKeptFreeBlocks;
-        idle_parsers_.resize(kKeptFreeBlocks);
-    }
-    if (idle_streams_.size() > kKeptFreeBlocks) {
-        freed += idle_streams_.size() - kKeptFreeBlocks;
-        idle_streams_.resize(kKeptFreeBlocks);
-    }
-    bool released = freed > 0;
-    if (released) {
+    size_t freed = trim_free_lists(kKeptFreeBlocks) + trim_idle_streams(kKeptFreeBlocks);
+    if (freed > 0) {
         ::malloc_trim(0);
     }
 }
@@ -295,49 +265,6 @@ void Worker::remove_connection(proxy::DownstreamConnection* connection) {
     }
     if (draining_) {
         check_drained();
-    }
-}
-
-namespace {
-
-bool same_limits(const http::Http1Limits& a, const http::Http1Limits& b) {
-    return a.max_header_bytes == b.max_header_bytes && a.max_headers == b.max_headers &&
-           a.max_body == b.max_body;
-}
-
-}  // namespace
-
-std::unique_ptr<http::Http1Parser> Worker::take_parser(const http::Http1Limits& limits) {
-    for (size_t i = idle_parsers_.size(); i-- > 0;) {
-        if (same_limits(idle_parsers_[i].limits, limits)) {
-            std::unique_ptr<http::Http1Parser> parser = std::move(idle_parsers_[i].parser);
-            idle_parsers_[i] = std::move(idle_parsers_.back());
-            idle_parsers_.pop_back();
-            return parser;
-        }
-    }
-    return std::make_unique<http::Http1Parser>(http::Http1Parser::Kind::Request, limits);
-}
-
-void Worker::give_parser(std::unique_ptr<http::Http1Parser> parser,
-                         const http::Http1Limits& limits) {
-    if (idle_parsers_.size() < kMaxFreeBlocks) {
-        idle_parsers_.push_back({limits, std::move(parser)});
-    }
-}
-
-std::unique_ptr<proxy::Stream> Worker::take_stream() {
-    if (idle_streams_.empty()) {
-        return std::make_unique<proxy::Stream>();
-    }
-    std::unique_ptr<proxy::Stream> stream = std::move(idle_streams_.back());
-    idle_streams_.pop_back();
-    return stream;
-}
-
-void Worker::give_stream(std::unique_ptr<proxy::Stream> stream) {
-    if (idle_streams_.size() < kMaxFreeBlocks) {
-        idle_streams_.push_back(std::move(stream));
     }
 }
 
@@ -398,4 +325,4 @@ void Worker::join() {
     }
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -17,7 +17,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 class Worker;
 
@@ -71,4 +71,4 @@ private:
 bool endpoint_covers(const boost::asio::ip::tcp::endpoint& bound,
                      const boost::asio::ip::tcp::endpoint& local);
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

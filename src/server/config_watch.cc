@@ -3,10 +3,10 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <gantry/runtime/config_watch.h>
 #include <gantry/runtime/log.h>
+#include <gantry/server/config_watch.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace {
 
@@ -142,4 +142,4 @@ void ConfigWatch::stop() {
     watches_.clear();
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -2,9 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <gantry/runtime/systemd_notifier.h>
+#include <gantry/server/systemd_notifier.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 using namespace std::chrono_literals;
 
@@ -47,4 +47,4 @@ TEST_CASE("the watchdog is fed at half of WATCHDOG_USEC, only for our own pid", 
     CHECK_FALSE(sd_notify::watchdog_interval("-5", nullptr, 42));
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -22,32 +22,9 @@
 #include <gantry/tls/client_context.h>
 #include <gantry/tls/server_context.h>
 #include <gantry/tls/sni_table.h>
-#include <gantry/upstream/cluster_shared.h>
+#include <gantry/upstream/resolved_cluster.h>
 
-namespace gantry::runtime {
-
-struct ResolvedEndpoint {
-    boost::asio::ip::tcp::endpoint endpoint;
-    std::string text;  // "ip:port" for logs and $upstream_addr
-    uint32_t weight = 1;
-    uint32_t metric_id = 0;  // endpoint id in the MetricRegistry
-    std::string zone;
-    uint32_t priority = 0;
-    std::string
-        host;  // as configured (name or IP): the health check's Host, what upstream TLS verifies
-    // Process-wide health and counters; the same object across reloads for the same address.
-    std::shared_ptr<upstream::EndpointState> state;
-};
-
-struct ResolvedCluster {
-    const config::ClusterConfig* config = nullptr;
-    std::vector<ResolvedEndpoint> endpoints;
-    std::string fingerprint;  // equal fingerprints: a reload keeps the worker's cluster state
-    // Process-wide state; the same object across reloads for a cluster of the same name.
-    std::shared_ptr<upstream::ClusterShared> shared;
-    uint32_t metric_id = 0;                         // cluster id in the MetricRegistry
-    std::shared_ptr<const tls::ClientContext> tls;  // null for plain TCP
-};
+namespace gantry::config {
 
 struct ListenerRuntime {
     const config::ListenerConfig* config = nullptr;
@@ -86,9 +63,9 @@ public:
 
     const std::vector<ListenerRuntime>& listeners() const { return listeners_; }
 
-    const std::vector<ResolvedCluster>& clusters() const { return clusters_; }
+    const std::vector<upstream::ResolvedCluster>& clusters() const { return clusters_; }
 
-    const ResolvedCluster* find_cluster(std::string_view name) const;
+    const upstream::ResolvedCluster* find_cluster(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;
 
     // Null when access logging is off.
@@ -109,7 +86,7 @@ private:
     uint64_t number_ = 0;
     std::shared_ptr<const config::ConfigSnapshot> config_;
     std::vector<ListenerRuntime> listeners_;
-    std::vector<ResolvedCluster> clusters_;
+    std::vector<upstream::ResolvedCluster> clusters_;
     NameResolutions resolved_names_;
     std::unordered_map<std::string_view, size_t> cluster_index_;
     std::unique_ptr<observability::AccessLogFormat> log_format_;
@@ -118,8 +95,16 @@ private:
     observability::MetricSizes metric_sizes_;
 };
 
+// An owning handle to a part of `generation` (a cluster, a listener): it keeps the whole
+// generation alive, so code below this layer can hold what it needs without knowing Generation.
+template <class Part>
+std::shared_ptr<const Part> share_part(const std::shared_ptr<const Generation>& generation,
+                                       const Part& part) {
+    return std::shared_ptr<const Part>(generation, &part);
+}
+
 // Resolves "host:port" (IP literal or name, blocking getaddrinfo; main thread only).
 bool resolve_host_port(const config::HostPort& address,
                        std::vector<boost::asio::ip::tcp::endpoint>& out, std::string* error);
 
-}  // namespace gantry::runtime
+}  // namespace gantry::config

@@ -5,7 +5,7 @@
 // that editors and tools that replace a file by renaming a new one over it (vim, sed -i,
 // `kubectl cp`, configuration management) are seen like an in-place write; events are
 // debounced (a burst of writes is one callback, `debounce` after the last event). Owned by
-// runtime::Server; runs on the main thread's io_context.
+// server::Server; runs on the main thread's io_context.
 
 #include <chrono>
 #include <functional>
@@ -20,7 +20,7 @@
 
 #include <gantry/config.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 class ConfigWatch {
 public:
@@ -55,4 +55,4 @@ private:
     bool is_reading_ = false;
 };
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -4,9 +4,9 @@
 
 #include <gantry/config_diff.h>
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/server.h>
+#include <gantry/server/server.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace {
 
@@ -33,7 +33,7 @@ size_t worker_count(const config::ConfigSnapshot& config) {
 }
 
 // The listener of `generation` that listens on `endpoint`.
-std::string listener_owning(const Generation& generation,
+std::string listener_owning(const config::Generation& generation,
                             const boost::asio::ip::tcp::endpoint& endpoint) {
     for (const auto& listener : generation.listeners()) {
         for (const auto& address : listener.addresses) {
@@ -45,7 +45,7 @@ std::string listener_owning(const Generation& generation,
     return {};
 }
 
-std::set<boost::asio::ip::tcp::endpoint> addresses_of(const Generation& generation) {
+std::set<boost::asio::ip::tcp::endpoint> addresses_of(const config::Generation& generation) {
     std::set<boost::asio::ip::tcp::endpoint> addresses;
     for (const auto& listener : generation.listeners()) {
         addresses.insert(listener.addresses.begin(), listener.addresses.end());
@@ -53,17 +53,17 @@ std::set<boost::asio::ip::tcp::endpoint> addresses_of(const Generation& generati
     return addresses;
 }
 
-std::string ready_status(const Generation& generation) {
+std::string ready_status(const config::Generation& generation) {
     return "serving generation " + std::to_string(generation.number()) + " (" +
            std::to_string(generation.listeners().size()) + " listeners)";
 }
 
 }  // namespace
 
-std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
-                                                  const Generation* previous,
-                                                  std::vector<std::string>& errors,
-                                                  config::ConfigSources* sources) {
+std::shared_ptr<const config::Generation> load_generation(const std::string& path, uint64_t number,
+                                                          const config::Generation* previous,
+                                                          std::vector<std::string>& errors,
+                                                          config::ConfigSources* sources) {
     config::LoadResult loaded = config::load_config(path);
     if (sources != nullptr) {
         *sources = std::move(loaded.sources);
@@ -78,7 +78,7 @@ std::shared_ptr<const Generation> load_generation(const std::string& path, uint6
         return nullptr;
     }
     std::string error;
-    auto generation = Generation::build(loaded.config, number, previous, &error);
+    auto generation = config::Generation::build(loaded.config, number, previous, &error);
     if (!generation) {
         errors.push_back(path + ": " + error);
     }
@@ -171,10 +171,11 @@ bool Server::start() {
     health_ = std::make_unique<health::HealthService>(
         io_context_,
         static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    health_->apply(generation_);
-    dns_ = std::make_unique<DnsRefresher>(
-        io_context_, default_resolver(),
-        [this](Generation::NameResolutions names) { return apply_dns_change(std::move(names)); });
+    health_->apply(config::share_part(generation_, generation_->clusters()));
+    dns_ = std::make_unique<DnsRefresher>(io_context_, runtime::default_resolver(),
+                                          [this](config::Generation::NameResolutions names) {
+                                              return apply_dns_change(std::move(names));
+                                          });
     dns_->apply(generation_);
     log::info("gantry ready: version ", GANTRY_VERSION, ", ", count, " workers, ",
               generation_->listeners().size(), " listeners, config ", config_path_);
@@ -248,7 +249,7 @@ void Server::reload(ReloadTrigger trigger) {
     notifier_.ready(ready_status(*generation_));
 }
 
-void Server::apply_reload(std::shared_ptr<const Generation> next,
+void Server::apply_reload(std::shared_ptr<const config::Generation> next,
                           const std::vector<std::string>& errors) {
     if (!next) {
         reject_reload(errors);
@@ -311,7 +312,7 @@ void Server::reject_reload(const std::vector<std::string>& errors) {
               " failed reloads since start); still running generation=", generation_->number());
 }
 
-bool Server::prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
+bool Server::prepare_updates(const config::Generation& next, std::vector<WorkerUpdate>& updates,
                              std::string* error) {
     // Every socket the new generation needs is bound before any worker hears of the reload, so
     // a port that cannot be bound rejects the whole reload and nothing changes.
@@ -355,7 +356,7 @@ bool Server::prepare_updates(const Generation& next, std::vector<WorkerUpdate>& 
     return true;
 }
 
-bool Server::open_new_sockets(const Generation& next,
+bool Server::open_new_sockets(const config::Generation& next,
                               std::vector<std::vector<ListenSocket>>& sockets, std::string* error) {
     sockets.clear();
     sockets.resize(workers_.size());
@@ -374,7 +375,7 @@ bool Server::open_new_sockets(const Generation& next,
     return true;
 }
 
-void Server::log_changes(const Generation& next) const {
+void Server::log_changes(const config::Generation& next) const {
     // One line per change, naming the fields, so the error log says what each reload did.
     constexpr size_t kMaxLines = 50;
     auto changes = config::diff_configs(generation_->config(), next.config());
@@ -413,24 +414,25 @@ void Server::start_watchdog() {
     });
 }
 
-void Server::install(std::shared_ptr<const Generation> next, std::vector<WorkerUpdate> updates) {
+void Server::install(std::shared_ptr<const config::Generation> next,
+                     std::vector<WorkerUpdate> updates) {
     generation_ = std::move(next);
     updates.resize(workers_.size());
     for (size_t i = 0; i < workers_.size(); ++i) {
         updates[i].generation = generation_;
         workers_[i]->post_update(std::move(updates[i]));
     }
-    health_->apply(generation_);
+    health_->apply(config::share_part(generation_, generation_->clusters()));
     dns_->apply(generation_);
 }
 
-bool Server::apply_dns_change(Generation::NameResolutions names) {
+bool Server::apply_dns_change(config::Generation::NameResolutions names) {
     if (is_stopping_) {
         return false;
     }
     std::string error;
-    auto next = Generation::build(generation_->snapshot(), next_generation_, generation_.get(),
-                                  &error, &names);
+    auto next = config::Generation::build(generation_->snapshot(), next_generation_,
+                                          generation_.get(), &error, &names);
     if (!next) {
         log::warn("DNS change not applied: ", error);
         return false;
@@ -467,4 +469,4 @@ void Server::begin_stop() {
     }
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

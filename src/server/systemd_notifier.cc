@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/systemd_notifier.h>
+#include <gantry/server/systemd_notifier.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace {
 
@@ -123,4 +123,4 @@ bool SystemdNotifier::watchdog() {
     return send("WATCHDOG=1");
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -20,15 +20,15 @@
 
 #include <gantry/admin/admin_endpoints.h>
 #include <gantry/admin/admin_server.h>
+#include <gantry/config/generation.h>
 #include <gantry/health/health_service.h>
 #include <gantry/observability/access_log.h>
-#include <gantry/runtime/config_watch.h>
-#include <gantry/runtime/dns_refresher.h>
-#include <gantry/runtime/generation.h>
-#include <gantry/runtime/systemd_notifier.h>
-#include <gantry/runtime/worker.h>
+#include <gantry/server/config_watch.h>
+#include <gantry/server/dns_refresher.h>
+#include <gantry/server/systemd_notifier.h>
+#include <gantry/server/worker.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 // Reload outcomes since start. Written by the main thread; readable from any thread (the admin
 // server reports them).
@@ -59,29 +59,29 @@ private:
     void on_signal(int signal_number);
     enum class ReloadTrigger { Signal, FileChange };
     void reload(ReloadTrigger trigger);
-    void apply_reload(std::shared_ptr<const Generation> next,
+    void apply_reload(std::shared_ptr<const config::Generation> next,
                       const std::vector<std::string>& errors);
     void watch_sources(const config::ConfigSources& sources);
     void reopen_logs();
     void switch_error_log(const std::string& from, const std::string& to);
     void reject_reload(const std::vector<std::string>& errors);
-    bool prepare_updates(const Generation& next, std::vector<WorkerUpdate>& updates,
+    bool prepare_updates(const config::Generation& next, std::vector<WorkerUpdate>& updates,
                          std::string* error);
     // Binds, for every worker, the addresses of `next` that no socket listens on yet.
-    bool open_new_sockets(const Generation& next, std::vector<std::vector<ListenSocket>>& sockets,
-                          std::string* error);
-    void log_changes(const Generation& next) const;
+    bool open_new_sockets(const config::Generation& next,
+                          std::vector<std::vector<ListenSocket>>& sockets, std::string* error);
+    void log_changes(const config::Generation& next) const;
     void begin_stop();
     void start_watchdog();
     bool start_admin();
     // Publishes `next` to the workers (with the listener and log changes in `updates`), the
     // health checks and the DNS refresher.
-    void install(std::shared_ptr<const Generation> next, std::vector<WorkerUpdate> updates);
-    bool apply_dns_change(Generation::NameResolutions names);
+    void install(std::shared_ptr<const config::Generation> next, std::vector<WorkerUpdate> updates);
+    bool apply_dns_change(config::Generation::NameResolutions names);
 
     // admin::AdminState
     bool is_ready() const override;
-    std::shared_ptr<const Generation> running_generation() const override;
+    std::shared_ptr<const config::Generation> running_generation() const override;
     std::vector<const observability::WorkerMetrics*> worker_metrics() const override;
     observability::ProcessMetrics process_metrics() const override;
 
@@ -93,7 +93,7 @@ private:
     boost::asio::steady_timer watchdog_timer_;
     std::unique_ptr<admin::AdminServer> admin_;
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::shared_ptr<const Generation> generation_;
+    std::shared_ptr<const config::Generation> generation_;
     std::shared_ptr<observability::AccessLogSink> access_log_;
     std::shared_ptr<observability::AccessLogSink> retired_access_log_;
     std::set<boost::asio::ip::tcp::endpoint> bound_;  // addresses the workers listen on
@@ -113,9 +113,9 @@ private:
 // On failure returns null and fills `errors` with "FILE:LINE:COL: message" lines. `previous`
 // is the running generation on a reload (see Generation::build), else null. `sources`, when
 // given, receives the files read (on failure too).
-std::shared_ptr<const Generation> load_generation(const std::string& path, uint64_t number,
-                                                  const Generation* previous,
-                                                  std::vector<std::string>& errors,
-                                                  config::ConfigSources* sources = nullptr);
+std::shared_ptr<const config::Generation> load_generation(const std::string& path, uint64_t number,
+                                                          const config::Generation* previous,
+                                                          std::vector<std::string>& errors,
+                                                          config::ConfigSources* sources = nullptr);
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

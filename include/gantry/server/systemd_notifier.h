@@ -3,7 +3,7 @@
 // SystemdNotifier: the sd_notify protocol in a few lines, so that gantry runs as a systemd
 // `Type=notify` service without linking libsystemd. Messages are "KEY=VALUE" lines sent as one
 // datagram to the unix socket named by $NOTIFY_SOCKET (a path, or "@name" for the abstract
-// namespace). When $NOTIFY_SOCKET is unset every call does nothing. Owned by runtime::Server;
+// namespace). When $NOTIFY_SOCKET is unset every call does nothing. Owned by server::Server;
 // main thread only.
 
 #include <chrono>
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 class SystemdNotifier {
 public:
@@ -61,4 +61,4 @@ std::optional<std::chrono::microseconds> watchdog_interval(const char* usec, con
 
 }  // namespace sd_notify
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -1,8 +1,8 @@
 // xoshiro256** (Blackman & Vigna) seeded through splitmix64, as its authors recommend, so that
 // nearby seeds (worker 0, 1, 2...) still give unrelated streams.
-#include <gantry/upstream/load_balancer.h>
+#include <gantry/runtime/random.h>
 
-namespace gantry::upstream {
+namespace gantry::runtime {
 
 namespace {
 
@@ -56,4 +56,4 @@ uint64_t Random::below(uint64_t bound) {
     return static_cast<uint64_t>(product >> 64);
 }
 
-}  // namespace gantry::upstream
+}  // namespace gantry::runtime

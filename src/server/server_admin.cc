@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include <gantry/runtime/log.h>
-#include <gantry/runtime/server.h>
+#include <gantry/server/server.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 bool Server::start_admin() {
     start_time_seconds_ =
@@ -16,7 +16,7 @@ bool Server::start_admin() {
     }
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;
     std::string error;
-    if (!resolve_host_port(*listen, endpoints, &error) || endpoints.empty()) {
+    if (!config::resolve_host_port(*listen, endpoints, &error) || endpoints.empty()) {
         log::error("admin.listen: ", error);
         return false;
     }
@@ -35,7 +35,7 @@ bool Server::is_ready() const {
     return is_started_ && !is_stopping_;
 }
 
-std::shared_ptr<const Generation> Server::running_generation() const {
+std::shared_ptr<const config::Generation> Server::running_generation() const {
     return generation_;
 }
 
@@ -58,4 +58,4 @@ observability::ProcessMetrics Server::process_metrics() const {
     return out;
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include <gantry/runtime/listener.h>
+#include <gantry/server/listener.h>
 
-namespace gantry::runtime {
+namespace gantry::server {
 
 namespace {
 
@@ -27,4 +27,4 @@ TEST_CASE("another port, address or family is not covered", "[listener]") {
     CHECK_FALSE(endpoint_covers(ep("::", 80), ep("127.0.0.1", 80)));
 }
 
-}  // namespace gantry::runtime
+}  // namespace gantry::server
