@@ -11,8 +11,6 @@
 #include <gantry/proxy/proxy_worker.h>
 #include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
-#include <gantry/tls/connection_info.h>
-#include <gantry/tls/server_context.h>
 
 namespace gantry::http2 {
 
@@ -107,7 +105,8 @@ const SessionTemplate& session_template() {
 }  // namespace
 
 ServerConnection::ServerConnection(proxy::ProxyWorker& worker, std::string listener_name,
-                                   net::Transport transport, TlsSession tls,
+                                   net::Transport transport,
+                                   std::unique_ptr<tls::ServerSession> tls,
                                    std::string_view already_read,
                                    const config::ListenerRuntime& listener, std::string remote_ip,
                                    uint16_t remote_port)
@@ -152,6 +151,14 @@ ServerConnection::~ServerConnection() {
     nghttp2_session_del(session_);
     input_.consume(input_.size());
     worker_.buffers().release(input_);
+    worker_.remove_connection(this);
+}
+
+void ServerConnection::start() {
+    asio::co_spawn(
+        worker_.io_context(),
+        [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
+        asio::detached);
 }
 
 const config::ListenerRuntime* ServerConnection::listener() {

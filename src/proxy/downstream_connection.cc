@@ -5,18 +5,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 #include <gantry/config.h>
-#include <gantry/http2/server_connection.h>
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/proxy_worker.h>
 #include <gantry/proxy/stream.h>
 #include <gantry/proxy/upstream_request.h>
 #include <gantry/runtime/coarse_clock.h>
 #include <gantry/runtime/log.h>
-#include <gantry/tls/connection_info.h>
-#include <gantry/tls/server_context.h>
+#include <gantry/tls/server_session.h>
 
 namespace gantry::proxy {
 
@@ -33,13 +30,6 @@ constexpr size_t kLingerMaxBytes = 256 * 1024;
 // open and not parked: a connection idle for two ticks (0.5 to 1 s) is parked.
 constexpr auto kParkTick = std::chrono::milliseconds(500);
 
-constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-bool has_protocol(const config::ListenerConfig& listener, config::Protocol protocol) {
-    const auto& protocols = listener.protocols;
-    return std::find(protocols.begin(), protocols.end(), protocol) != protocols.end();
-}
-
 }  // namespace
 
 DownstreamConnection::DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
@@ -49,14 +39,37 @@ DownstreamConnection::DownstreamConnection(proxy::ProxyWorker& worker, std::stri
     , stream_event_(worker.io_context())
     , drained_event_(worker.io_context())
     , deadline_timer_(worker.io_context().get_executor()) {
+    read_peer();
+    boost::system::error_code ec;
+    transport_.socket().non_blocking(true, ec);
+    worker_.add_connection(this);
+}
+
+DownstreamConnection::DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
+                                           net::Transport transport,
+                                           std::unique_ptr<tls::ServerSession> tls,
+                                           const http::Http1Limits& parser_limits)
+    : Downstream(worker, std::move(listener_name))
+    , parser_limits_(parser_limits)
+    , transport_(std::move(transport))
+    , tls_(std::move(tls))
+    , stream_event_(worker.io_context())
+    , drained_event_(worker.io_context())
+    , deadline_timer_(worker.io_context().get_executor()) {
+    read_peer();
+    if (tls_) {
+        tls_info_ = &tls_->info;
+        is_tls_ = true;
+    }
+}
+
+void DownstreamConnection::read_peer() {
     boost::system::error_code ec;
     tcp::endpoint peer = transport_.socket().remote_endpoint(ec);
     if (!ec) {
         remote_ip_ = peer.address().to_string();
         remote_port_ = peer.port();
     }
-    transport_.socket().non_blocking(true, ec);
-    worker_.add_connection(this);
 }
 
 DownstreamConnection::~DownstreamConnection() {
@@ -68,8 +81,26 @@ DownstreamConnection::~DownstreamConnection() {
 }
 
 void DownstreamConnection::start() {
+    spawn_run(RunFrom::Accept);
+}
+
+void DownstreamConnection::start_first_request() {
+    spawn_run(RunFrom::FirstRequest);
+}
+
+void DownstreamConnection::start_with_input(runtime::ByteBuffer input, bool is_readable_hint) {
+    input_ = std::move(input);
+    is_readable_hint_ = is_readable_hint;
+    spawn_run(RunFrom::NextRequest);
+}
+
+void DownstreamConnection::start_close() {
+    spawn_run(RunFrom::Close);
+}
+
+void DownstreamConnection::spawn_run(RunFrom from) {
     // run()'s own frame holds the connection: no wrapper coroutine stays alive per connection.
-    asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), RunFrom::Accept),
+    asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), from),
                    asio::detached);
 }
 
@@ -94,21 +125,10 @@ asio::awaitable<void> DownstreamConnection::run(
         }
         // The parser's limits come from the listener as it was when the connection opened.
         parser_limits_ = first_listener->limits;
-        if (first_listener->tls) {
-            if (!co_await handshake(first_listener->tls)) {
-                close_socket();
-                co_return;
-            }
-            const config::ListenerRuntime* current = listener();
-            if (current != nullptr && is_h2_negotiated(*current)) {
-                co_await serve_http2(*current);
-                close_socket();
-                co_return;
-            }
-        }
     }
-    bool is_first = from == RunFrom::Accept;
-    bool is_woken = from == RunFrom::NextRequest;  // unparked: the socket is readable
+    bool is_first = from == RunFrom::Accept || from == RunFrom::FirstRequest;
+    // Unparked (the socket is readable), or handed over with the first bytes in input_.
+    bool is_woken = from == RunFrom::NextRequest;
     while (from != RunFrom::Close && !is_closed_) {
         // Waiting for the next request is inlined here (not a nested coroutine) so an idle
         // connection keeps one coroutine frame alive, not two (and none once parked).
@@ -147,15 +167,6 @@ asio::awaitable<void> DownstreamConnection::run(
         } else if (is_draining_) {
             break;
         }
-        // Looked up again: a reload while the connection waited may have freed the listener.
-        const config::ListenerRuntime* current = listener();
-        if (is_first && current != nullptr) {
-            bool served = co_await serve_http2_if_preface(*current);
-            if (served) {
-                close_socket();
-                co_return;
-            }
-        }
         is_first = false;
         if (!co_await serve_one_request()) {
             break;
@@ -166,47 +177,6 @@ asio::awaitable<void> DownstreamConnection::run(
     close_socket();
 }
 
-void DownstreamConnection::count_handshake_failure() {
-    if (const config::ListenerRuntime* current = listener()) {
-        worker().metrics().on_tls_handshake_failure(current->metrics.listener);
-    }
-}
-
-asio::awaitable<bool> DownstreamConnection::handshake(
-    std::shared_ptr<const tls::ServerContext> context) {
-    SSL* ssl = context->new_ssl();
-    if (ssl == nullptr) {
-        co_return false;
-    }
-    transport_.attach_tls(ssl);
-    // The SSL object keeps its SSL_CTX alive; the ServerContext (whose callbacks the handshake
-    // calls) is held for the connection's life, past a reload that frees its generation.
-    tls_context_ = std::move(context);
-    arm_deadline(tls_context_->config().handshake_timeout);
-    boost::system::error_code ec = co_await transport_.async_handshake();
-    if (ec || is_timed_out_ || is_closed_) {
-        log::debug("tls handshake with ", remote_ip_,
-                   " failed: ", is_timed_out_ ? "timeout" : ec.message());
-        count_handshake_failure();
-        co_return false;
-    }
-    tls_connection_ = std::make_unique<tls::ConnectionInfo>(tls::describe_connection(ssl));
-    tls_info_ = tls_connection_.get();
-    is_tls_ = true;
-    co_return true;
-}
-
-bool DownstreamConnection::is_h2_negotiated(const config::ListenerRuntime& listener) const {
-    // ALPN offers only what the listener serves (tls::ServerContext::build). A client
-    // that negotiated nothing on an http2-only listener gets HTTP/2 too (prior knowledge).
-    if (tls_connection_->alpn == "h2") {
-        return true;
-    }
-    return tls_connection_->alpn.empty() &&
-           !has_protocol(*listener.config, config::Protocol::Http1) &&
-           has_protocol(*listener.config, config::Protocol::Http2);
-}
-
 bool DownstreamConnection::begin_idle(bool is_first) {
     if (is_draining_ || is_closed_) {
         return false;
@@ -214,7 +184,7 @@ bool DownstreamConnection::begin_idle(bool is_first) {
     // Idle: give the read buffer and output strings back so an idle connection holds none.
     release_idle_buffers();
     const auto& limits = listener() ? listener()->config->limits : config::Limits{};
-    // Only between requests (the first bytes may be an HTTP/2 preface, read in the frame) and
+    // Only between requests (the wait for the first one is bounded by header_timeout) and
     // over plain TCP (a TLS wait may be for buffered bytes or a write OpenSSL wants).
     can_park_ = !is_first && !transport_.is_tls();
     idle_ticks_ = 0;
@@ -269,48 +239,6 @@ void DownstreamConnection::on_parked_readable(boost::system::error_code ec) {
     RunFrom from = end_idle(ec) ? RunFrom::NextRequest : RunFrom::Close;
     asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), from),
                    asio::detached);
-}
-
-asio::awaitable<bool> DownstreamConnection::serve_http2_if_preface(
-    const config::ListenerRuntime& listener) {
-    if (is_tls_ || !has_protocol(*listener.config, config::Protocol::Http2)) {
-        co_return false;  // over TLS, ALPN chooses the protocol (see handshake())
-    }
-    if (has_protocol(*listener.config, config::Protocol::Http1)) {
-        // Sniff: HTTP/2 with prior knowledge starts with the 24-byte preface, which no HTTP/1.1
-        // request line can (its method "PRI" is reserved for exactly this).
-        while (input_.size() < kHttp2Preface.size()) {
-            if (!kHttp2Preface.starts_with(input_.readable())) {
-                co_return false;
-            }
-            boost::system::error_code ec = co_await read_more();
-            if (ec) {
-                co_return false;  // the HTTP/1.1 path reports what went wrong
-            }
-        }
-        if (!input_.readable().starts_with(kHttp2Preface)) {
-            co_return false;
-        }
-    }
-    co_await serve_http2(listener);
-    co_return true;
-}
-
-asio::awaitable<void> DownstreamConnection::serve_http2(const config::ListenerRuntime& listener) {
-    // From here the transport (and the TLS session in it) belongs to the HTTP/2 connection;
-    // this object only forwards drain and abort to it.
-    deadline_ = Clock::time_point::max();  // HTTP/2 keeps its own timers
-    tls_info_ = nullptr;
-    http2::TlsSession tls{std::move(tls_context_), std::move(tls_connection_)};
-    http2_ = std::make_shared<http2::ServerConnection>(
-        worker_, listener_name_, std::move(transport_), std::move(tls), input_.readable(), listener,
-        remote_ip_, remote_port_);
-    input_.consume(input_.size());
-    release_idle_buffers();
-    if (is_draining_) {
-        http2_->begin_drain();
-    }
-    co_await http2_->run();
 }
 
 void DownstreamConnection::take_request_objects() {
@@ -513,20 +441,12 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
 void DownstreamConnection::begin_drain() {
     is_draining_ = true;
     keep_alive_ = false;
-    if (http2_) {
-        http2_->begin_drain();
-        return;
-    }
     if (is_idle_) {
         close_socket();
     }
 }
 
 void DownstreamConnection::abort() {
-    if (http2_) {
-        http2_->abort();
-        return;
-    }
     if (stream_ && !stream_->is_done()) {
         stream_->on_downstream_error(ProxyError{ProxyError::Side::Internal, ProxyError::Phase::None,
                                                 ProxyError::Kind::Draining});

@@ -14,6 +14,7 @@
 #include <gantry/proxy/downstream_connection.h>
 #include <gantry/proxy/passthrough_connection.h>
 #include <gantry/runtime/log.h>
+#include <gantry/server/connection_bootstrap.h>
 #include <gantry/server/listener.h>
 #include <gantry/server/worker.h>
 
@@ -113,24 +114,24 @@ void Listener::start() {
             }
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            if (self->is_passthrough()) {
-                std::make_shared<proxy::PassthroughConnection>(self->worker_, self->name_,
-                                                               std::move(socket))
-                    ->start();
-                continue;
-            }
-            auto connection = std::make_shared<proxy::DownstreamConnection>(
-                self->worker_, self->name_, std::move(socket));
-            connection->start();
+            self->start_connection(std::move(socket));
         }
     };
     asio::co_spawn(acceptor_.get_executor(), loop(shared_from_this()), asio::detached);
 }
 
-bool Listener::is_passthrough() const {
-    // The connection class follows the listener's mode in the worker's current generation.
+void Listener::start_connection(tcp::socket socket) {
+    // The connection class follows the listener in the worker's current generation. A plain-TCP
+    // HTTP/1.1-only listener (the common case) goes straight to its DownstreamConnection, with
+    // no bootstrap object, coroutine or system call in between.
     const config::ListenerRuntime* listener = worker_.current()->generation->find_listener(name_);
-    return listener != nullptr && listener->config->mode == config::ListenerMode::TlsPassthrough;
+    if (listener != nullptr && listener->config->mode == config::ListenerMode::TlsPassthrough) {
+        std::make_shared<proxy::PassthroughConnection>(worker_, name_, std::move(socket))->start();
+    } else if (listener != nullptr && needs_bootstrap(*listener->config)) {
+        std::make_shared<ConnectionBootstrap>(worker_, name_, std::move(socket))->start(*listener);
+    } else {
+        std::make_shared<proxy::DownstreamConnection>(worker_, name_, std::move(socket))->start();
+    }
 }
 
 void Listener::close() {

@@ -1,9 +1,9 @@
 #include <algorithm>
+#include <cstdint>
 #include <malloc.h>
 
 #include <boost/asio/post.hpp>
 
-#include <gantry/proxy/downstream_connection.h>
 #include <gantry/runtime/log.h>
 #include <gantry/server/listener.h>
 #include <gantry/server/worker.h>
@@ -128,14 +128,14 @@ void Worker::reconcile_listeners(std::vector<ListenSocket> new_sockets) {
     }
 }
 
-bool Worker::is_served(proxy::DownstreamConnection& connection) const {
+bool Worker::is_served(proxy::DrainableConnection& connection) const {
     const config::ListenerRuntime* listener =
         current_->generation->find_listener(connection.listener_name());
     if (listener == nullptr) {
         return false;
     }
     boost::system::error_code ec;
-    asio::ip::tcp::endpoint local = connection.transport().socket().local_endpoint(ec);
+    asio::ip::tcp::endpoint local = connection.local_endpoint(ec);
     if (ec) {
         return true;  // closing anyway; nothing to decide
     }
@@ -150,7 +150,7 @@ bool Worker::is_served(proxy::DownstreamConnection& connection) const {
 void Worker::retire_connections() {
     // Connections accepted on an address that the reload removed (or whose listener it removed)
     // finish their in-flight request and close; everything else stays open on the new routes.
-    std::vector<proxy::DownstreamConnection*> retired;
+    std::vector<proxy::DrainableConnection*> retired;
     for (auto* connection : connections_) {
         if (!is_served(*connection)) {
             retired.push_back(connection);
@@ -167,7 +167,7 @@ void Worker::retire_connections() {
         if (ec) {
             return;
         }
-        std::vector<proxy::DownstreamConnection*> remaining;
+        std::vector<proxy::DrainableConnection*> remaining;
         for (auto* connection : connections_) {
             if (!is_served(*connection)) {
                 remaining.push_back(connection);
@@ -249,13 +249,23 @@ void Worker::return_idle_memory() {
     }
 }
 
-void Worker::add_connection(proxy::DownstreamConnection* connection) {
+void Worker::add_connection(proxy::DrainableConnection* connection) {
     connection->set_registry_index(connections_.size());
     connections_.push_back(connection);
     metrics_.on_connection_opened();
 }
 
-void Worker::remove_connection(proxy::DownstreamConnection* connection) {
+void Worker::replace_connection(proxy::DrainableConnection& connection,
+                                proxy::DrainableConnection& successor) {
+    size_t index = connection.registry_index();
+    if (index < connections_.size() && connections_[index] == &connection) {
+        connections_[index] = &successor;
+        successor.set_registry_index(index);
+        connection.set_registry_index(SIZE_MAX);  // its remove_connection is a no-op now
+    }
+}
+
+void Worker::remove_connection(proxy::DrainableConnection* connection) {
     size_t index = connection->registry_index();
     if (index < connections_.size() && connections_[index] == connection) {
         connections_[index] = connections_.back();
@@ -281,7 +291,7 @@ void Worker::begin_drain(std::chrono::milliseconds drain_timeout, std::function<
         listener->close();
     }
     // Copy: begin_drain() may close a connection, which removes it from connections_.
-    std::vector<proxy::DownstreamConnection*> connections = connections_;
+    std::vector<proxy::DrainableConnection*> connections = connections_;
     for (auto* connection : connections) {
         connection->begin_drain();
     }
@@ -294,7 +304,7 @@ void Worker::begin_drain(std::chrono::milliseconds drain_timeout, std::function<
             log::warn("worker ", index_, ": drain timeout, closing ", connections_.size(),
                       " connections");
         }
-        std::vector<proxy::DownstreamConnection*> remaining = connections_;
+        std::vector<proxy::DrainableConnection*> remaining = connections_;
         for (auto* connection : remaining) {
             connection->abort();
         }

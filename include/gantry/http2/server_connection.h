@@ -12,9 +12,10 @@
 // in one write) and finishes the streams that are done. Abusive clients are measured by a
 // FloodGuard and cut off with GOAWAY(ENHANCE_YOUR_CALM).
 //
-// Created by proxy::DownstreamConnection after it sniffed the connection preface, after a TLS
-// handshake that chose "h2" (or straight away on an http2-only listener), which awaits run(); owned
-// by shared_ptrs held by run(), its timer and its streams. Touched only by its worker's thread.
+// Created by server::ConnectionBootstrap once it chose HTTP/2 (the connection preface sniffed on a
+// plain-TCP listener, ALPN "h2" after a TLS handshake, or an http2-only listener), which takes
+// over the bootstrap's place in the drain registry and calls start(); owned by shared_ptrs held
+// by run(), its timer and its streams. Touched only by its worker's thread.
 
 #include <chrono>
 #include <cstdint>
@@ -31,8 +32,10 @@
 #include <gantry/http2/flood_guard.h>
 #include <gantry/http2/request_head_builder.h>
 #include <gantry/net/transport.h>
+#include <gantry/proxy/drainable_connection.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
+#include <gantry/tls/server_session.h>
 
 struct nghttp2_session;
 
@@ -44,19 +47,7 @@ namespace gantry::proxy {
 class ProxyWorker;
 }  // namespace gantry::proxy
 
-namespace gantry::tls {
-class ServerContext;
-struct ConnectionInfo;
-}  // namespace gantry::tls
-
 namespace gantry::http2 {
-
-// What a TLS handshake left for the HTTP/2 connection: the listener's context (its callbacks
-// may still run, e.g. for session tickets) and what was negotiated. Empty for plain TCP.
-struct TlsSession {
-    std::shared_ptr<const tls::ServerContext> context;
-    std::unique_ptr<tls::ConnectionInfo> info;
-};
 
 class ServerStream;
 
@@ -73,32 +64,41 @@ struct ServerSettings {
     FloodLimits flood;
 };
 
-class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
+class ServerConnection final : public proxy::DrainableConnection,
+                               public std::enable_shared_from_this<ServerConnection> {
 public:
-    // `already_read`: bytes the HTTP/1.1 side read while sniffing the preface.
+    // `tls`: what the TLS handshake left (null for plain TCP). `already_read`: bytes read while
+    // sniffing the preface. Leaves the drain registry when destroyed.
     ServerConnection(proxy::ProxyWorker& worker, std::string listener_name,
-                     net::Transport transport, TlsSession tls, std::string_view already_read,
-                     const config::ListenerRuntime& listener, std::string remote_ip,
-                     uint16_t remote_port);
+                     net::Transport transport, std::unique_ptr<tls::ServerSession> tls,
+                     std::string_view already_read, const config::ListenerRuntime& listener,
+                     std::string remote_ip, uint16_t remote_port);
     ~ServerConnection();
 
     ServerConnection(const ServerConnection&) = delete;
     ServerConnection& operator=(const ServerConnection&) = delete;
 
+    // Serves the connection on a coroutine of its own (run()).
+    void start();
     // Serves the connection until it closes and every stream has finished.
     boost::asio::awaitable<void> run();
 
+    // --- proxy::DrainableConnection -----------------------------------------------------
     // Graceful: GOAWAY, let open streams finish, then close.
-    void begin_drain();
+    void begin_drain() override;
     // Now: abort every stream and close.
-    void abort();
+    void abort() override;
+
+    const std::string& listener_name() const override { return listener_name_; }
+
+    boost::asio::ip::tcp::endpoint local_endpoint(boost::system::error_code& ec) override {
+        return transport_.socket().local_endpoint(ec);
+    }
 
     // --- Used by ServerStream -----------------------------------------------------------
     proxy::ProxyWorker& worker() { return worker_; }
 
     nghttp2_session* session() { return session_; }
-
-    const std::string& listener_name() const { return listener_name_; }
 
     const std::string& remote_ip() const { return remote_ip_; }
 
@@ -107,7 +107,7 @@ public:
     bool is_tls() const { return transport_.is_tls(); }
 
     // What the TLS handshake negotiated (null for plain TCP); lives as long as the connection.
-    const tls::ConnectionInfo* tls_info() const { return tls_.info.get(); }
+    const tls::ConnectionInfo* tls_info() const { return tls_ ? &tls_->info : nullptr; }
 
     bool is_closed() const { return is_closed_; }
 
@@ -155,7 +155,7 @@ private:
     proxy::ProxyWorker& worker_;
     std::string listener_name_;
     net::Transport transport_;
-    TlsSession tls_;
+    std::unique_ptr<tls::ServerSession> tls_;
     std::string remote_ip_;
     uint16_t remote_port_;
     const config::ListenerRuntime* listener_ = nullptr;

@@ -1,11 +1,13 @@
 #pragma once
 
-// DownstreamConnection: one client connection speaking HTTP/1.1, over TCP or TLS (a listener with
-// `tls:` handshakes first). It owns the transport (socket and TLS session), the read
-// buffer, the request parser, the output buffers and the current Stream; it reads requests one
-// at a time (pipelined ones wait in the read buffer and are answered in order), frames responses
-// and handles keep-alive, timeouts and drain. Created by a Listener, owned by shared_ptrs held by
-// its own coroutines (and an in-flight upstream request); touched only by its worker's thread.
+// DownstreamConnection: one client connection speaking HTTP/1.1, over TCP or TLS. It owns the
+// transport (socket and TLS session), the read buffer, the request parser, the output buffers and
+// the current Stream; it reads requests one at a time (pipelined ones wait in the read buffer and
+// are answered in order), frames responses and handles keep-alive, timeouts and drain. A
+// plain-TCP HTTP/1.1-only listener makes one straight at accept; on other listeners a
+// server::ConnectionBootstrap does the TLS handshake and the protocol choice first and hands the
+// transport over. Owned by shared_ptrs held by its own coroutines (and an in-flight upstream
+// request); touched only by its worker's thread.
 
 #include <chrono>
 #include <memory>
@@ -21,6 +23,7 @@
 #include <gantry/http/http1_serializer.h>
 #include <gantry/net/transport.h>
 #include <gantry/proxy/downstream.h>
+#include <gantry/proxy/drainable_connection.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
 #include <gantry/runtime/deadline_queue.h>
@@ -29,13 +32,8 @@ namespace gantry::config {
 struct ListenerRuntime;
 }  // namespace gantry::config
 
-namespace gantry::http2 {
-class ServerConnection;
-}  // namespace gantry::http2
-
 namespace gantry::tls {
-class ServerContext;
-struct ConnectionInfo;
+struct ServerSession;
 }  // namespace gantry::tls
 
 namespace gantry::proxy {
@@ -43,21 +41,45 @@ namespace gantry::proxy {
 class Stream;
 
 class DownstreamConnection final : public Downstream,
+                                   public DrainableConnection,
                                    public std::enable_shared_from_this<DownstreamConnection>,
                                    private runtime::DeadlineQueue::Entry {
 public:
+    // Accepted by a plain-TCP HTTP/1.1-only listener; enters the drain registry.
     DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
                          boost::asio::ip::tcp::socket socket);
+    // Handed over by a server::ConnectionBootstrap that chose HTTP/1.1: the transport (a
+    // non-blocking socket, with its SSL after a handshake), what the handshake left (null for
+    // plain TCP) and the parser limits of the listener as it was at accept. The bootstrap hands
+    // its place in the drain registry over (server::Worker::replace_connection).
+    DownstreamConnection(proxy::ProxyWorker& worker, std::string listener_name,
+                         net::Transport transport, std::unique_ptr<tls::ServerSession> tls,
+                         const http::Http1Limits& parser_limits);
     ~DownstreamConnection() override;
 
+    // Accepted here: takes the listener's limits and waits for the first request.
     void start();
+    // Handed over (the constructor above), the first request not read yet: waits for it.
+    void start_first_request();
+    // Handed over with the first bytes already read (the bootstrap sniffed them for the HTTP/2
+    // preface) into `input`, a buffer from the worker's pool: serves the first request from it.
+    // `is_readable_hint`: the last read filled the buffer (more may be waiting).
+    void start_with_input(runtime::ByteBuffer input, bool is_readable_hint);
+    // Handed over after the wait for the first bytes failed (header_timeout): closes as an idle
+    // connection does (lingering close).
+    void start_close();
 
-    // Worker thread: close when idle; the in-flight response (if any) ends the connection.
-    void begin_drain();
-    // Worker thread: close now (drain timeout); an in-flight stream is aborted.
-    void abort();
+    // --- DrainableConnection ------------------------------------------------------------
+    // Close when idle; the in-flight response (if any) ends the connection.
+    void begin_drain() override;
+    // Close now (drain timeout); an in-flight stream is aborted.
+    void abort() override;
 
-    net::Transport& transport() { return transport_; }
+    const std::string& listener_name() const override { return listener_name_; }
+
+    boost::asio::ip::tcp::endpoint local_endpoint(boost::system::error_code& ec) override {
+        return transport_.socket().local_endpoint(ec);
+    }
 
     // --- Downstream ---------------------------------------------------------------------
     std::shared_ptr<void> hold() override { return shared_from_this(); }
@@ -92,31 +114,20 @@ public:
     // -------------------------------------------------------------------------------------
     bool is_draining() const { return is_draining_; }
 
-    size_t registry_index() const { return registry_index_; }
-
-    void set_registry_index(size_t index) { registry_index_ = index; }
-
     // Whether the client connection stays open after the current response.
     bool will_keep_alive() const { return keep_alive_; }
 
 private:
     enum class RunFrom : uint8_t {
-        Accept,       // a new connection: handshake, then requests
-        NextRequest,  // unparked, the socket readable: serve the next request
-        Close,        // unparked by a timeout, drain or error: close as an idle connection does
+        Accept,        // accepted here: take the listener's limits, wait for the first request
+        FirstRequest,  // handed over: wait for the first request
+        NextRequest,   // unparked (socket readable) or handed over with bytes: serve a request
+        Close,         // unparked by a timeout, drain or error: close as an idle connection does
     };
+    void spawn_run(RunFrom from);
+    void read_peer();  // remote_ip_ and remote_port_
     // `self` keeps the connection alive for as long as this coroutine (its frame) lives.
     boost::asio::awaitable<void> run(std::shared_ptr<DownstreamConnection> self, RunFrom from);
-    // On a listener with http2: serves the connection as HTTP/2 when it starts with the
-    // connection preface (always, when the listener has only http2). False: go on as HTTP/1.1.
-    boost::asio::awaitable<bool> serve_http2_if_preface(const config::ListenerRuntime& listener);
-    // Hands the connection (its transport and TLS session) to an HTTP/2 ServerConnection and
-    // serves it until that ends.
-    boost::asio::awaitable<void> serve_http2(const config::ListenerRuntime& listener);
-    boost::asio::awaitable<bool> handshake(std::shared_ptr<const tls::ServerContext> context);
-    void count_handshake_failure();
-    // After a handshake: whether the connection speaks HTTP/2 (ALPN chose "h2").
-    bool is_h2_negotiated(const config::ListenerRuntime& listener) const;
     boost::asio::awaitable<bool> serve_one_request();
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
@@ -150,21 +161,16 @@ private:
     const config::ListenerRuntime* listener();
 
     uint64_t listener_generation_ = 0;
-    size_t registry_index_ = 0;
     http::Http1Limits parser_limits_;
     const config::ListenerRuntime* listener_ = nullptr;
     net::Transport transport_;
-    // Set by a TLS handshake: the listener's context (kept for the connection's life) and what
-    // the handshake negotiated.
-    std::shared_ptr<const tls::ServerContext> tls_context_;
-    std::unique_ptr<tls::ConnectionInfo> tls_connection_;
+    // What the TLS handshake left (null for plain TCP); tls_info_ points into it.
+    std::unique_ptr<tls::ServerSession> tls_;
     runtime::ByteBuffer input_;
     // Held while a request runs and given back to the worker while the connection idles.
     // The stream (and its arena) outlives the parser, whose heads live in that arena.
     std::unique_ptr<Stream> stream_;
     std::unique_ptr<http::Http1Parser> parser_;
-    // Set once the connection was handed to HTTP/2; this object then only forwards drain/abort.
-    std::shared_ptr<http2::ServerConnection> http2_;
     runtime::AsyncEvent stream_event_;
 
     std::string pending_output_;  // appended by the response path

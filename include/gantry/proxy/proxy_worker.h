@@ -21,7 +21,7 @@
 
 namespace gantry::proxy {
 
-class DownstreamConnection;
+class DrainableConnection;
 class Stream;
 
 // A generation as one worker sees it: the shared Generation plus this worker's clusters for it.
@@ -53,10 +53,11 @@ public:
     std::unique_ptr<Stream> take_stream();
     void give_stream(std::unique_ptr<Stream> stream);
 
-    // The drain registry: every open client connection, added when it is made and removed when
-    // it is destroyed, so a drain or a reload that removes its listener can reach it.
-    virtual void add_connection(DownstreamConnection* connection) = 0;
-    virtual void remove_connection(DownstreamConnection* connection) = 0;
+    // The drain registry: every open client connection (whatever its protocol, from its accept
+    // on), added when it is made and removed when it is destroyed, so a drain or a reload that
+    // removes its listener can reach it.
+    virtual void add_connection(DrainableConnection* connection) = 0;
+    virtual void remove_connection(DrainableConnection* connection) = 0;
 
 protected:
     size_t trim_idle_streams(size_t kept);

@@ -58,7 +58,7 @@ public:
     const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
 private:
-    bool is_passthrough() const;
+    void start_connection(boost::asio::ip::tcp::socket socket);
 
     Worker& worker_;
     std::string name_;

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <gantry/observability/access_log.h>
+#include <gantry/proxy/drainable_connection.h>
 #include <gantry/proxy/proxy_worker.h>
 #include <gantry/server/listener.h>
 
@@ -57,16 +58,21 @@ public:
 
     void join();
 
-    // Worker thread: the drain registry (O(1) both ways).
-    void add_connection(proxy::DownstreamConnection* connection) override;
-    void remove_connection(proxy::DownstreamConnection* connection) override;
+    // Worker thread: the drain registry (O(1) both ways). Adding counts a connection opened,
+    // removing one closed.
+    void add_connection(proxy::DrainableConnection* connection) override;
+    void remove_connection(proxy::DrainableConnection* connection) override;
+    // Worker thread: `successor` takes `connection`'s place (a ConnectionBootstrap handing its
+    // client to the protocol's connection), so the client counts as one connection throughout.
+    void replace_connection(proxy::DrainableConnection& connection,
+                            proxy::DrainableConnection& successor);
 
 private:
     void apply_generation(std::shared_ptr<const config::Generation> generation);
     void apply_update(WorkerUpdate update);
     void reconcile_listeners(std::vector<ListenSocket> new_sockets);
     void retire_connections();
-    bool is_served(proxy::DownstreamConnection& connection) const;
+    bool is_served(proxy::DrainableConnection& connection) const;
     void start_housekeeping();
     void begin_drain(std::chrono::milliseconds drain_timeout, std::function<void()> on_done);
     void check_drained();
@@ -79,7 +85,7 @@ private:
     boost::asio::steady_timer housekeeping_timer_;
     boost::asio::steady_timer drain_timer_;
     boost::asio::steady_timer retire_timer_;  // closes what removed listeners still hold
-    std::vector<proxy::DownstreamConnection*> connections_;
+    std::vector<proxy::DrainableConnection*> connections_;
     uint64_t housekeeping_ticks_ = 0;
     std::function<void()> on_drained_;
 };
