@@ -304,6 +304,10 @@ void Stream::resume_request_body() {
     connection_->notify_stream();
 }
 
+std::string_view Stream::scheme() const {
+    return connection_->scheme();
+}
+
 std::string_view Stream::downstream_address() const {
     return connection_->remote_ip();
 }

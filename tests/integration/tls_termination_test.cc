@@ -333,4 +333,30 @@ TEST_CASE("unreadable, malformed or mismatched certificate files are errors with
     }
 }
 
+TEST_CASE("$scheme in a header template is https over TLS, for HTTP/1.1 and HTTP/2",
+          "[integration][tls][headers]") {
+    Pki pki;
+    HttpUpstream upstream;
+    std::string config = tls_config("    protocols: [http1, http2]\n");
+    const std::string forward = "        forward: { cluster: backend }\n";
+    config.replace(config.find(forward), forward.size(),
+                   forward +
+                       "        request_headers: { set: { x-origin: \"$scheme://$host\" } }\n"
+                       "        response_headers: { set: { x-scheme: \"$scheme\" } }\n");
+    GantryProcess gantry(config, pki.options(upstream.port()));
+    std::string port = std::to_string(gantry.port());
+    for (const char* version : {"--http1.1", "--http2"}) {
+        CurlResult r =
+            run_curl({version, "--cacert", pki.ca.ca(), "--resolve",
+                      "a.test:" + port + ":127.0.0.1", "https://a.test:" + port + "/up/x"});
+        CHECK(r.status == 200);
+        CHECK(r.header("x-scheme") == "https");
+    }
+    auto requests = upstream.requests();
+    REQUIRE(requests.size() == 2);
+    for (const auto& request : requests) {
+        CHECK(request.header("x-origin") == "https://a.test:" + port);
+    }
+}
+
 }  // namespace gantry::test

@@ -78,7 +78,8 @@ public:
 
     std::string_view request_id() const override { return request_id_; }
 
-    std::string_view scheme() const override { return "http"; }
+    // The client side's scheme: "https" over TLS (HTTP/1.1 or HTTP/2), else "http".
+    std::string_view scheme() const override;
 
     // --- Used by the router -------------------------------------------------------------
     Downstream& connection() { return *connection_; }
