@@ -70,9 +70,9 @@ FilterStatus HeaderMutationFilter::on_response_head(http::ResponseHead& head, bo
     return FilterStatus::Continue;
 }
 
-Filter* HeaderMutationFilterFactory::create(std::pmr::memory_resource* arena) const {
-    void* memory = arena->allocate(sizeof(HeaderMutationFilter), alignof(HeaderMutationFilter));
-    return new (memory) HeaderMutationFilter();
+runtime::ArenaPtr<Filter> HeaderMutationFilterFactory::create(
+    std::pmr::memory_resource* arena) const {
+    return runtime::make_in_arena<HeaderMutationFilter>(arena);
 }
 
 }  // namespace gantry::filter

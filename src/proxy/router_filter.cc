@@ -31,11 +31,10 @@ bool upgrade_allowed(const config::ForwardAction& action, const http::RequestHea
 
 }  // namespace
 
-RouterFilter::~RouterFilter() {
-    if (upstream_ != nullptr) {
-        upstream_->~UpstreamRequest();  // its memory belongs to the stream's arena
-    }
-}
+// upstream_ and redirect_head_ are destroyed with the filter; the stream's arena frees them.
+RouterFilter::RouterFilter(Stream& stream) : stream_(stream) {}
+
+RouterFilter::~RouterFilter() = default;
 
 filter::FilterStatus RouterFilter::on_request_head(http::RequestHead& head, bool) noexcept {
     const config::Route* route = callbacks().route();
@@ -61,7 +60,7 @@ filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
         shadow_.reset();  // too big to copy: this request is not mirrored
         stream_.connection().worker().metrics().on_mirror(shadow_cluster_->metric_id(), false);
     }
-    if (upstream_ != nullptr) {
+    if (upstream_) {
         upstream_->push_body(data, end_stream);
     }
     if (end_stream) {
@@ -71,7 +70,7 @@ filter::FilterStatus RouterFilter::on_request_body(std::string_view data,
 }
 
 filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers) noexcept {
-    if (upstream_ != nullptr) {
+    if (upstream_) {
         upstream_->push_trailers(trailers);
     }
     launch_shadow();
@@ -79,7 +78,7 @@ filter::FilterStatus RouterFilter::on_request_trailers(http::HeaderMap& trailers
 }
 
 void RouterFilter::abort() noexcept {
-    if (upstream_ != nullptr) {
+    if (upstream_) {
         upstream_->abort();
     }
 }
@@ -92,8 +91,8 @@ void RouterFilter::redirect(const config::RedirectAction& action, const http::Re
     std::string location = build_redirect_location(action, stream_.connection().scheme(),
                                                    head.authority, head.path, head.query);
     std::pmr::memory_resource* arena = callbacks().arena();
-    void* memory = arena->allocate(sizeof(http::ResponseHead), alignof(http::ResponseHead));
-    auto* response = new (memory) http::ResponseHead(arena);
+    redirect_head_ = runtime::make_in_arena<http::ResponseHead>(arena, arena);
+    http::ResponseHead* response = redirect_head_.get();
     response->status = action.status;
     response->content_length = 0;
     response->headers.add("Location", location);
@@ -131,8 +130,8 @@ void RouterFilter::forward(const config::ForwardAction& action, http::RequestHea
     if (head.expects_continue && head.has_body()) {
         stream_.connection().write_continue();
     }
-    void* memory = callbacks().arena()->allocate(sizeof(UpstreamRequest), alignof(UpstreamRequest));
-    upstream_ = new (memory) UpstreamRequest(stream_, *cluster, action, target, is_upgrade);
+    upstream_ = runtime::make_in_arena<UpstreamRequest>(callbacks().arena(), stream_, *cluster,
+                                                        action, target, is_upgrade);
     upstream_->start();
 }
 

@@ -82,9 +82,11 @@ void Stream::finish() {
         write_access_log(request_time);
     }
     is_logged_ = true;
+    // Everything built in the arena is destroyed before the arena is released.
     for (size_t i = 0; i < filter_count_; ++i) {
-        filter::destroy_filter(filters_[i]);
+        filters_[i].reset();
     }
+    local_reply_head_.reset();
     filter_count_ = 0;
     router_ = nullptr;
     request_ = nullptr;
@@ -134,9 +136,9 @@ void Stream::on_request_head(http::RequestHead& head) {
     route_ = listener_->routes.match(head);
     assign_request_id();
     filters_[0] = generation_->generation->header_mutation().create(&arena_);
-    void* router_memory = arena_.allocate(sizeof(RouterFilter), alignof(RouterFilter));
-    router_ = new (router_memory) RouterFilter(*this);
-    filters_[1] = router_;
+    runtime::ArenaPtr<RouterFilter> router = arena_.make<RouterFilter>(*this);
+    router_ = router.get();
+    filters_[1] = std::move(router);
     filter_count_ = 2;
     for (size_t i = 0; i < filter_count_; ++i) {
         filters_[i]->set_callbacks(*this);
@@ -233,8 +235,8 @@ void Stream::send_local_reply(int status, ProxyError error, std::string_view bod
         error_ = error;
     }
     is_local_reply_ = true;
-    void* memory = arena_.allocate(sizeof(http::ResponseHead), alignof(http::ResponseHead));
-    auto* head = new (memory) http::ResponseHead(&arena_);
+    local_reply_head_ = arena_.make<http::ResponseHead>(&arena_);
+    http::ResponseHead* head = local_reply_head_.get();
     head->status = status;
     head->content_length = body.size();
     if (!body.empty()) {

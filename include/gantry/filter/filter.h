@@ -23,6 +23,7 @@
 
 #include <gantry/error.h>
 #include <gantry/http/message.h>
+#include <gantry/runtime/arena.h>
 
 namespace gantry::config {
 struct Route;
@@ -106,16 +107,12 @@ private:
     FilterCallbacks* callbacks_ = nullptr;
 };
 
-// Built once per config generation; create() makes the per-stream filter in `arena`.
+// Built once per config generation; create() makes the per-stream filter in `arena`, owned by
+// the handle (the stream destroys it before the arena is released).
 class FilterFactory {
 public:
     virtual ~FilterFactory() = default;
-    virtual Filter* create(std::pmr::memory_resource* arena) const = 0;
+    virtual runtime::ArenaPtr<Filter> create(std::pmr::memory_resource* arena) const = 0;
 };
-
-// Destroys a filter made in an arena (the arena frees the memory when the stream ends).
-inline void destroy_filter(Filter* filter) {
-    filter->~Filter();
-}
 
 }  // namespace gantry::filter

@@ -27,7 +27,7 @@ private:
 
 class HeaderMutationFilterFactory final : public FilterFactory {
 public:
-    Filter* create(std::pmr::memory_resource* arena) const override;
+    runtime::ArenaPtr<Filter> create(std::pmr::memory_resource* arena) const override;
 };
 
 // Applies one mutation to a header map (exposed for unit tests). Values with $variables are

@@ -28,7 +28,7 @@ class UpstreamRequest;
 
 class RouterFilter final : public filter::Filter {
 public:
-    explicit RouterFilter(Stream& stream) : stream_(stream) {}
+    explicit RouterFilter(Stream& stream);
 
     ~RouterFilter() override;
 
@@ -53,8 +53,9 @@ private:
     void launch_shadow();
 
     Stream& stream_;
-    UpstreamRequest* upstream_ = nullptr;
-    std::unique_ptr<ShadowRequest> shadow_;  // while its request body is being copied
+    runtime::ArenaPtr<UpstreamRequest> upstream_;
+    runtime::ArenaPtr<http::ResponseHead> redirect_head_;  // the answer of a `redirect` route
+    std::unique_ptr<ShadowRequest> shadow_;                // while its request body is being copied
     std::string_view shadow_target_;
     upstream::Cluster* shadow_cluster_ = nullptr;  // pinned by the stream's generation
 };

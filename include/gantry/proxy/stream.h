@@ -131,9 +131,11 @@ private:
     UpstreamRequest* deferred_upstream_ = nullptr;
 
     static constexpr size_t kMaxFilters = 2;
-    filter::Filter* filters_[kMaxFilters] = {};
+    runtime::ArenaPtr<filter::Filter> filters_[kMaxFilters];
     size_t filter_count_ = 0;
-    RouterFilter* router_ = nullptr;  // the last filter, kept to stop its upstream work
+    RouterFilter* router_ = nullptr;  // the last filter (owned by filters_), to stop its upstream
+    // The head of a response gantry made itself (send_local_reply); destroyed in finish().
+    runtime::ArenaPtr<http::ResponseHead> local_reply_head_;
     size_t head_resume_index_ = 0;
     bool is_head_stopped_ = false;
 
