@@ -1,4 +1,3 @@
-#include <map>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -80,51 +79,7 @@ long read_body_cb(nghttp2_session*, int32_t stream_id, uint8_t* buffer, size_t l
     return self_of(user).read_body(stream_id, buffer, length, data_flags);
 }
 
-// Per worker thread: (cluster, endpoint index) -> connections. Weak: a connection lives while
-// its read loop or an exchange holds it.
-struct PoolKey {
-    const void* cluster;
-    size_t endpoint;
-
-    bool operator<(const PoolKey& other) const {
-        return std::pair(cluster, endpoint) < std::pair(other.cluster, other.endpoint);
-    }
-};
-
-std::map<PoolKey, std::vector<std::weak_ptr<ClientConnection>>>& pool() {
-    thread_local std::map<PoolKey, std::vector<std::weak_ptr<ClientConnection>>> connections;
-    return connections;
-}
-
 }  // namespace
-
-std::shared_ptr<ClientConnection> find_client_connection(const void* cluster, size_t endpoint_index,
-                                                         const tcp::endpoint& at) {
-    auto it = pool().find(PoolKey{cluster, endpoint_index});
-    if (it == pool().end()) {
-        return nullptr;
-    }
-    auto& list = it->second;
-    std::shared_ptr<ClientConnection> found;
-    for (size_t i = 0; i < list.size();) {
-        std::shared_ptr<ClientConnection> connection = list[i].lock();
-        if (!connection || !connection->is_open()) {
-            list[i] = std::move(list.back());
-            list.pop_back();
-            continue;
-        }
-        if (!found && connection->endpoint() == at && connection->can_open_stream()) {
-            found = connection;
-        }
-        ++i;
-    }
-    return found;
-}
-
-void add_client_connection(const void* cluster, size_t endpoint_index,
-                           const std::shared_ptr<ClientConnection>& connection) {
-    pool()[PoolKey{cluster, endpoint_index}].push_back(connection);
-}
 
 ClientConnection::ClientConnection(asio::io_context& io_context, tcp::endpoint endpoint,
                                    std::chrono::milliseconds idle_timeout,

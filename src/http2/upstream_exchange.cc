@@ -80,7 +80,9 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
     proxy::UpstreamRequest& r = request_;
     auto index = static_cast<size_t>(r.endpoint_);
     const auto& endpoint = r.cluster_.endpoint(index).endpoint;
-    connection_ = find_client_connection(&r.cluster_, index, endpoint);
+    // Only this file adds connections to the pool's multiplexed list: they are ClientConnections.
+    connection_ =
+        std::static_pointer_cast<ClientConnection>(r.cluster_.pool(index).find_multiplexed());
     if (connection_) {
         r.is_reused_connection_ = true;
         r.metrics().on_upstream_connection(r.cluster_.metric_id(), true);  // a stream on it
@@ -103,7 +105,7 @@ asio::awaitable<bool> UpstreamExchange::acquire_connection() {
         fresh->close();
         co_return false;
     }
-    add_client_connection(&r.cluster_, index, fresh);
+    r.cluster_.pool(index).add_multiplexed(fresh);
     connection_ = std::move(fresh);
     r.metrics().on_upstream_connection(r.cluster_.metric_id(), false);
     co_return true;

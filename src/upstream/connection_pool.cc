@@ -49,7 +49,30 @@ void ConnectionPool::release(std::unique_ptr<UpstreamConnection> connection) {
     idle_.push_back(std::move(connection));
 }
 
+std::shared_ptr<MultiplexedConnection> ConnectionPool::find_multiplexed() {
+    std::shared_ptr<MultiplexedConnection> found;
+    for (size_t i = 0; i < multiplexed_.size();) {
+        std::shared_ptr<MultiplexedConnection> connection = multiplexed_[i].lock();
+        if (!connection || !connection->is_open()) {
+            multiplexed_[i] = std::move(multiplexed_.back());
+            multiplexed_.pop_back();
+            continue;
+        }
+        if (!found && connection->can_open_stream()) {
+            found = std::move(connection);
+        }
+        ++i;
+    }
+    return found;
+}
+
+void ConnectionPool::add_multiplexed(const std::shared_ptr<MultiplexedConnection>& connection) {
+    multiplexed_.push_back(connection);
+}
+
 void ConnectionPool::sweep(std::chrono::steady_clock::time_point now) {
+    // Multiplexed connections close on their own idle timers; drop the references they left.
+    std::erase_if(multiplexed_, [](const auto& weak) { return weak.expired(); });
     // idle_ is ordered by idle_since (oldest first), so the expired ones form a prefix.
     size_t expired = 0;
     while (expired < idle_.size() && now - idle_[expired]->idle_since >= idle_timeout_) {

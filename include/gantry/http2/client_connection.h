@@ -9,8 +9,9 @@
 // last stream id, or REFUSED_STREAM) are reported as refused so the request may be retried.
 // Response DATA is given back to the peer's window only as the sink consumes it.
 //
-// Owned by shared_ptrs: its own read loop (while open) and the exchanges using it; the per-worker
-// pool (find_client_connection) keeps weak references. Touched only by its worker's thread.
+// Owned by shared_ptrs: its own read loop (while open) and the exchanges using it; the endpoint's
+// upstream::ConnectionPool (in the worker's Cluster) keeps a weak reference. Touched only by its
+// worker's thread.
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,7 @@
 #include <gantry/net/transport.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/tls/client_context.h>
+#include <gantry/upstream/multiplexed_connection.h>
 
 struct nghttp2_session;
 
@@ -51,7 +53,8 @@ public:
     virtual long read_request_body(uint8_t* buffer, size_t length, uint32_t* data_flags) = 0;
 };
 
-class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+class ClientConnection final : public upstream::MultiplexedConnection,
+                               public std::enable_shared_from_this<ClientConnection> {
 public:
     // `tls`: the cluster's TLS context (null for plain TCP), used only during connect() (the SSL
     // object then holds its SSL_CTX); `host`: the endpoint's configured host, for SNI and the
@@ -61,7 +64,7 @@ public:
                      std::chrono::milliseconds idle_timeout,
                      const tls::ClientContext* tls = nullptr, std::string host = {},
                      std::shared_ptr<tls::SessionSlot> session = {});
-    ~ClientConnection();
+    ~ClientConnection() override;
 
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
@@ -74,9 +77,9 @@ public:
     const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
     // Whether a new stream may be opened now (connected, no GOAWAY, under the peer's limit).
-    bool can_open_stream() const;
+    bool can_open_stream() const override;
 
-    bool is_open() const { return is_connected_ && !is_closed_; }
+    bool is_open() const override { return is_connected_ && !is_closed_; }
 
     // Opens a stream; returns its id, or a negative value when the session refused.
     int32_t submit_request(const std::vector<std::pair<std::string_view, std::string_view>>& fields,
@@ -132,14 +135,5 @@ private:
     bool is_going_away_ = false;
     int32_t goaway_last_stream_id_ = INT32_MAX;
 };
-
-// The worker's pool of HTTP/2 connections for one endpoint of one cluster: returns a connection
-// that can take one more stream, or null (the caller connects a new one and adds it).
-// `cluster` only identifies the cluster object (per worker); the endpoint address is compared too,
-// so a reloaded cluster at the same address does not pick up connections to another endpoint.
-std::shared_ptr<ClientConnection> find_client_connection(const void* cluster, size_t endpoint_index,
-                                                         const boost::asio::ip::tcp::endpoint& at);
-void add_client_connection(const void* cluster, size_t endpoint_index,
-                           const std::shared_ptr<ClientConnection>& connection);
 
 }  // namespace gantry::http2

@@ -1,9 +1,11 @@
 #pragma once
 
-// ConnectionPool: idle keep-alive connections to one endpoint, owned by one worker's Cluster and
-// touched only by that worker's thread. Connections are reused last-in first-out (the warmest
-// socket first); a liveness peek drops ones the peer closed while idle, and a periodic sweep
-// closes those idle longer than the pool's idle_timeout.
+// ConnectionPool: the connections to one endpoint, owned by one worker's Cluster and touched only
+// by that worker's thread. Idle HTTP/1.1 keep-alive connections are reused last-in first-out (the
+// warmest socket first); a liveness peek drops ones the peer closed while idle, and a periodic
+// sweep closes those idle longer than the pool's idle_timeout. Multiplexed (HTTP/2) connections
+// are shared by requests rather than leased: the pool keeps weak references and hands out one
+// with room for another stream.
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <gantry/http/http1_parser.h>
 #include <gantry/net/transport.h>
 #include <gantry/tls/client_context.h>
+#include <gantry/upstream/multiplexed_connection.h>
 
 namespace gantry::upstream {
 
@@ -57,6 +60,13 @@ public:
 
     size_t idle_count() const { return idle_.size(); }
 
+    // A multiplexed connection that takes one more request now, or null (the caller connects
+    // a new one and adds it). Closed and destroyed connections are dropped on the way.
+    std::shared_ptr<MultiplexedConnection> find_multiplexed();
+    void add_multiplexed(const std::shared_ptr<MultiplexedConnection>& connection);
+
+    size_t multiplexed_count() const { return multiplexed_.size(); }
+
     // Upstream TLS: the endpoint's last resumable session, offered by the next handshake of
     // either protocol (HTTP/1.1 connections and HTTP/2 ones alike).
     const std::shared_ptr<tls::SessionSlot>& tls_session() const { return tls_session_; }
@@ -66,6 +76,7 @@ private:
     uint32_t max_idle_;
     std::chrono::milliseconds idle_timeout_;
     std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+    std::vector<std::weak_ptr<MultiplexedConnection>> multiplexed_;
 };
 
 }  // namespace gantry::upstream
