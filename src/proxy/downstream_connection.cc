@@ -91,10 +91,12 @@ void DownstreamConnection::start_first_request() {
 void DownstreamConnection::start_with_input(runtime::ByteBuffer input, bool is_readable_hint) {
     input_ = std::move(input);
     is_readable_hint_ = is_readable_hint;
+    enter(State::ReadingHead);
     spawn_run(RunFrom::NextRequest);
 }
 
 void DownstreamConnection::start_close() {
+    enter(State::Closing);
     spawn_run(RunFrom::Close);
 }
 
@@ -126,20 +128,20 @@ asio::awaitable<void> DownstreamConnection::run(
         // The parser's limits come from the listener as it was when the connection opened.
         parser_limits_ = first_listener->limits;
     }
-    bool is_first = from == RunFrom::Accept || from == RunFrom::FirstRequest;
-    // Unparked (the socket is readable), or handed over with the first bytes in input_.
+    // Unparked (the socket is readable), or handed over with the first bytes in input_: the
+    // caller entered ReadingHead.
     bool is_woken = from == RunFrom::NextRequest;
-    while (from != RunFrom::Close && !is_closed_) {
+    while (from != RunFrom::Close && state_ != State::Closed) {
         // Waiting for the next request is inlined here (not a nested coroutine) so an idle
         // connection keeps one coroutine frame alive, not two (and none once parked).
         if (is_woken) {
             is_woken = false;
         } else if (input_.empty()) {
-            if (!begin_idle(is_first)) {
+            if (!begin_idle()) {
                 break;
             }
             boost::system::error_code ec;
-            if (can_park_ && is_busy_) {
+            if (is_busy_ && can_park()) {
                 // A busy plain-TCP connection reads straight into a buffer: asio tries the read
                 // at once and, finding nothing, queues it without a system call, where a
                 // readiness wait costs an epoll_ctl(EPOLL_CTL_MOD) per request. Connections
@@ -156,60 +158,69 @@ asio::awaitable<void> DownstreamConnection::run(
                 auto [wait_ec] = co_await transport_.async_wait_readable();
                 ec = wait_ec;
             }
-            if (is_park_requested_ && park(ec)) {
+            if (state_ == State::IdleParking && park(ec)) {
                 co_return;  // frees this frame; on_parked_readable() starts a new one
             }
             // Busy: the last wait between requests ended before the idle tick came round.
-            is_busy_ = can_park_ && idle_ticks_ == 0;
+            is_busy_ = can_park() && idle_ticks_ == 0;
             if (!end_idle(ec)) {
                 break;
             }
         } else if (is_draining_) {
             break;
+        } else {
+            enter(State::ReadingHead);  // pipelined: the next request is already buffered
         }
-        is_first = false;
         if (!co_await serve_one_request()) {
             break;
         }
+    }
+    // No more requests (RunFrom::Close: the caller entered Closing already).
+    if (state_ != State::Closing && state_ != State::Closed) {
+        enter(State::Closing);
     }
     co_await wait_output_drained();
     co_await lingering_close();
     close_socket();
 }
 
-bool DownstreamConnection::begin_idle(bool is_first) {
-    if (is_draining_ || is_closed_) {
+bool DownstreamConnection::begin_idle() {
+    if (is_draining_ || state_ == State::Closed) {
         return false;
     }
     // Idle: give the read buffer and output strings back so an idle connection holds none.
     release_idle_buffers();
     const auto& limits = listener() ? listener()->config->limits : config::Limits{};
-    // Only between requests (the wait for the first one is bounded by header_timeout) and
-    // over plain TCP (a TLS wait may be for buffered bytes or a write OpenSSL wants).
-    can_park_ = !is_first && !transport_.is_tls();
+    // Only Idle (between requests: the wait for the first one is bounded by header_timeout) is
+    // parked, and only over plain TCP (a TLS wait may be for buffered bytes or a write OpenSSL
+    // wants): see can_park().
+    bool is_first = state_ == State::New;
     idle_ticks_ = 0;
     arm_deadline(is_first ? limits.header_timeout : limits.idle_timeout);
-    is_idle_ = true;
+    enter(is_first ? State::AwaitingFirstRequest : State::Idle);
     return true;
 }
 
 bool DownstreamConnection::end_idle(boost::system::error_code ec) {
-    is_idle_ = false;
     is_readable_hint_ = !ec;
-    return !ec && !is_closed_ && !is_timed_out_ && !is_draining_;
+    if (ec || state_ == State::Closed || is_timed_out_ || is_draining_) {
+        return false;  // the caller enters Closing
+    }
+    enter(State::ReadingHead);
+    return true;
 }
 
 bool DownstreamConnection::park(boost::system::error_code ec) {
-    is_park_requested_ = false;
-    if (ec != asio::error::operation_aborted || is_closed_ || is_timed_out_ || is_draining_) {
+    if (ec != asio::error::operation_aborted || is_timed_out_ || is_draining_) {
+        enter(State::Idle);
         return false;  // woken (or ended) before the cancel took effect: carry on in the frame
     }
     // A plain callback wait (no coroutine frames, no read buffer) holds the connection until the
-    // client sends again; is_idle_ stays set, so drain closes a parked connection as it does an
-    // idle one.
+    // client sends again; Parked is a phase of waiting for a request, so drain closes a parked
+    // connection as it does an idle one.
     worker_.buffers().release(input_);
     is_busy_ = false;
-    is_parked_ = true;
+    enter(State::Parked);
     transport_.socket().async_wait(
         tcp::socket::wait_read,
         [self = shared_from_this()](boost::system::error_code e) { self->on_parked_readable(e); });
@@ -232,11 +243,16 @@ void DownstreamConnection::on_deadline() noexcept {
 }
 
 void DownstreamConnection::on_parked_readable(boost::system::error_code ec) {
-    is_parked_ = false;
     if (is_scheduled()) {
         worker_.idle_deadlines().cancel(*this);
     }
-    RunFrom from = end_idle(ec) ? RunFrom::NextRequest : RunFrom::Close;
+    RunFrom from = RunFrom::NextRequest;
+    if (!end_idle(ec)) {
+        from = RunFrom::Close;
+        if (state_ != State::Closed) {
+            enter(State::Closing);
+        }
+    }
     asio::co_spawn(transport_.socket().get_executor(), run(shared_from_this(), from),
                    asio::detached);
 }
@@ -300,6 +316,9 @@ asio::awaitable<bool> DownstreamConnection::serve_one_request() {
             co_return false;
         }
     }
+    if (state_ != State::Closed) {
+        enter(State::Serving);
+    }
     http::RequestHead& head = parser_->request();
     keep_alive_ = keep_alive_ && head.keep_alive;
     stream_->on_request_head(head);
@@ -312,7 +331,7 @@ asio::awaitable<bool> DownstreamConnection::serve_one_request() {
         co_await stream_event_.wait();
     }
     bool keep = keep_alive_ && stream_->is_request_complete() && !stream_->is_aborted() &&
-                !is_broken_ && !is_draining_ && !is_closed_;
+                !is_broken_ && !is_draining_ && state_ != State::Closed;
     stream_->finish();
     co_return keep;
 }
@@ -324,7 +343,7 @@ asio::awaitable<bool> DownstreamConnection::read_request_body(Stream& stream) {
         if (stream.is_request_complete()) {
             co_return true;
         }
-        if (stream.is_request_body_paused() && !stream.is_done() && !is_closed_) {
+        if (stream.is_request_body_paused() && !stream.is_done() && state_ != State::Closed) {
             stream_event_.reset();
             co_await stream_event_.wait();
             continue;
@@ -350,7 +369,7 @@ asio::awaitable<bool> DownstreamConnection::read_request_body(Stream& stream) {
                 co_return false;
             case http::Http1EventKind::HeadComplete:
             case http::Http1EventKind::NeedMore: {
-                if (stream.is_done() || is_closed_) {
+                if (stream.is_done() || state_ == State::Closed) {
                     co_return false;  // answered before the body ended: the connection closes
                 }
                 arm_deadline(idle_timeout);
@@ -414,7 +433,7 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
     // Reading what the client still sends after our final response keeps the kernel from
     // answering it with a reset that could destroy the response in flight (nginx's
     // lingering_close). Bounded in time and bytes.
-    if (is_closed_ || is_broken_) {
+    if (state_ == State::Closed || is_broken_) {
         co_return;
     }
     boost::system::error_code ec;
@@ -441,7 +460,7 @@ asio::awaitable<void> DownstreamConnection::lingering_close() {
 void DownstreamConnection::begin_drain() {
     is_draining_ = true;
     keep_alive_ = false;
-    if (is_idle_) {
+    if (is_waiting_for_request(state_)) {
         close_socket();
     }
 }
@@ -455,10 +474,10 @@ void DownstreamConnection::abort() {
 }
 
 void DownstreamConnection::close_socket() {
-    if (is_closed_) {
+    if (state_ == State::Closed) {
         return;
     }
-    is_closed_ = true;
+    enter(State::Closed);
     keep_alive_ = false;
     boost::system::error_code ignored;
     transport_.close(ignored);
@@ -488,7 +507,7 @@ void DownstreamConnection::arm_deadline(std::chrono::milliseconds timeout) {
 Clock::time_point DownstreamConnection::next_wake(Clock::time_point now) const {
     // A plain-TCP connection that is not parked ticks every kParkTick, so that one idling
     // between requests gets parked; that costs no timer re-arm per request.
-    if (is_parked_ || transport_.is_tls()) {
+    if (state_ == State::Parked || transport_.is_tls()) {
         return deadline_;
     }
     return std::min(deadline_, now + kParkTick);
@@ -503,13 +522,13 @@ void DownstreamConnection::wait_deadline(Clock::time_point wake) {
 void DownstreamConnection::on_deadline(boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted) {
         // Re-armed earlier (expires_at cancels the previous wait) or closed.
-        if (is_closed_) {
+        if (state_ == State::Closed) {
             is_deadline_armed_ = false;
         }
         return;
     }
     is_deadline_armed_ = false;
-    if (is_closed_ || deadline_ == Clock::time_point::max()) {
+    if (state_ == State::Closed || deadline_ == Clock::time_point::max()) {
         return;
     }
     Clock::time_point now = Clock::now();
@@ -519,10 +538,9 @@ void DownstreamConnection::on_deadline(boost::system::error_code ec) {
         transport_.cancel(ignored);
         return;
     }
-    if (is_idle_ && can_park_ && !is_parked_ && !is_park_requested_ && !is_writing_ &&
-        ++idle_ticks_ >= 2) {
+    if (can_park() && !is_writing_ && ++idle_ticks_ >= 2) {
         // Idle for at least a whole tick: the waiting coroutine gives up its frames (see park()).
-        is_park_requested_ = true;
+        enter(State::IdleParking);
         boost::system::error_code ignored;
         transport_.cancel(ignored);
     }

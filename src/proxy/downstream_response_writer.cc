@@ -144,7 +144,7 @@ bool DownstreamConnection::is_output_congested() const {
 }
 
 void DownstreamConnection::flush() {
-    if (is_writing_ || is_broken_ || is_closed_ || pending_output_.empty()) {
+    if (is_writing_ || is_broken_ || state_ == State::Closed || pending_output_.empty()) {
         return;
     }
     boost::system::error_code ec;
@@ -168,7 +168,7 @@ void DownstreamConnection::flush() {
 asio::awaitable<void> DownstreamConnection::write_loop() {
     const auto idle_timeout =
         listener() ? listener()->config->limits.idle_timeout : config::Limits{}.idle_timeout;
-    while (!pending_output_.empty() && !is_broken_ && !is_closed_) {
+    while (!pending_output_.empty() && !is_broken_ && state_ != State::Closed) {
         // A client that stops reading for idle_timeout is cut off (nginx's send_timeout), so it
         // cannot pin the response buffer and the upstream connection for ever.
         arm_deadline(idle_timeout);
@@ -185,7 +185,7 @@ asio::awaitable<void> DownstreamConnection::write_loop() {
 }
 
 asio::awaitable<void> DownstreamConnection::wait_output_drained() {
-    while (is_writing_ && !is_broken_ && !is_closed_) {
+    while (is_writing_ && !is_broken_ && state_ != State::Closed) {
         drained_event_.reset();
         co_await drained_event_.wait();
     }

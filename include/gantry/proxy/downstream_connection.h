@@ -7,8 +7,11 @@
 // plain-TCP HTTP/1.1-only listener makes one straight at accept; on other listeners a
 // server::ConnectionBootstrap does the TLS handshake and the protocol choice first and hands the
 // transport over. Owned by shared_ptrs held by its own coroutines (and an in-flight upstream
-// request); touched only by its worker's thread.
+// request); touched only by its worker's thread. Its life-cycle phase is one State (waiting for
+// a request, reading a head, serving, idle, parked, closing, closed): the phases and the
+// transitions between them are in gantry/proxy/downstream_connection_state.h.
 
+#include <cassert>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -23,6 +26,7 @@
 #include <gantry/http/http1_serializer.h>
 #include <gantry/net/transport.h>
 #include <gantry/proxy/downstream.h>
+#include <gantry/proxy/downstream_connection_state.h>
 #include <gantry/proxy/drainable_connection.h>
 #include <gantry/runtime/async_event.h>
 #include <gantry/runtime/byte_buffer.h>
@@ -118,11 +122,22 @@ public:
     bool will_keep_alive() const { return keep_alive_; }
 
 private:
+    using State = DownstreamConnectionState;
+
+    // The one place the phase changes (debug builds check the table of allowed transitions).
+    void enter(State next) {
+        assert(is_allowed_transition(state_, next));
+        state_ = next;
+    }
+
+    // Idle between requests over plain TCP, in run(): may be parked (see park()).
+    bool can_park() const { return state_ == State::Idle && !transport_.is_tls(); }
+
     enum class RunFrom : uint8_t {
         Accept,        // accepted here: take the listener's limits, wait for the first request
         FirstRequest,  // handed over: wait for the first request
         NextRequest,   // unparked (socket readable) or handed over with bytes: serve a request
-        Close,         // unparked by a timeout, drain or error: close as an idle connection does
+        Close,         // the caller entered Closing: close as an idle connection does
     };
     void spawn_run(RunFrom from);
     void read_peer();  // remote_ip_ and remote_port_
@@ -132,9 +147,10 @@ private:
     boost::asio::awaitable<bool> read_request_body(Stream& stream);
     boost::asio::awaitable<boost::system::error_code> read_more();
     // Around the wait for the next request's first bytes (when none are buffered): begin_idle
-    // releases the buffers and arms header_timeout (first request) or idle_timeout; false: the
-    // connection ends instead. end_idle: whether to read the request.
-    bool begin_idle(bool is_first);
+    // releases the buffers, arms header_timeout (first request) or idle_timeout and enters
+    // AwaitingFirstRequest or Idle; false: the connection ends instead. end_idle: whether to
+    // read the request (then it entered ReadingHead).
+    bool begin_idle();
     bool end_idle(boost::system::error_code ec);
     // Parking: a plain-TCP connection idle between requests for a while leaves run() (freeing
     // its coroutine frames and the awaitable wait) and waits with a plain callback instead,
@@ -183,23 +199,26 @@ private:
                                       boost::asio::io_context::executor_type>
         deadline_timer_;
     std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-    // (The flags sit together, after the larger members, so the object has no padding holes.)
-    bool is_writing_ = false;
-    bool is_deadline_armed_ = false;
-    bool is_timed_out_ = false;
-
+    // (The small members sit together, after the larger ones, so the object has no padding
+    // holes.)
+    State state_ = State::New;  // changed only by enter()
     http::BodyFraming response_framing_ = http::BodyFraming::None;
+    uint8_t idle_ticks_ = 0;  // deadline ticks of the current Idle phase
+    // Not phases: each of these can be true in several phases, so they are flags beside state_.
+    bool is_writing_ = false;  // write_loop has bytes in flight (Serving, Idle, Closing, Closed)
+    bool is_deadline_armed_ = false;  // a wait of deadline_timer_ is pending (any phase)
+    bool is_timed_out_ = false;  // deadline_ passed since the last arm_deadline (any waiting phase)
+    // The client connection stays open after the current response; set per request, cleared by
+    // the response framing, errors, drain and close.
     bool keep_alive_ = true;
-    bool is_broken_ = false;
-    bool is_draining_ = false;
-    bool is_idle_ = false;
+    bool is_broken_ = false;    // a write failed; stays so until the end (Serving onwards)
+    bool is_draining_ = false;  // begin_drain() was called (any phase)
+    // The socket just reported readable or the last read filled the buffer: read before waiting
+    // (handed over, end of a wait, between pipelined requests).
     bool is_readable_hint_ = false;
-    bool is_closed_ = false;
-    bool can_park_ = false;
-    bool is_park_requested_ = false;
-    bool is_parked_ = false;
-    uint8_t idle_ticks_ = 0;
-    bool is_busy_ = false;  // the last wait between requests was short: read, do not wait
+    // The last wait between requests was short: read, do not wait. Kept from one Idle phase to
+    // the next; only ever set on a connection that can park.
+    bool is_busy_ = false;
 };
 
 }  // namespace gantry::proxy
